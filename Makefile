@@ -1,0 +1,37 @@
+# pidns: the commands.  Every target does its own set-up on a fresh Debian
+# 12 machine (packages, base source, kernel build) and reuses build/ after.
+#
+#   make run                 boot our kernel and show pid namespaces at work
+#   make check               build and boot our debug kernel, run every test
+#   make check KERNEL=stock  the same tests on the unmodified base
+#   make shell               an interactive busybox shell in the guest
+#   make series              out/series/: the git am-able patch series
+#   make harness-test        the harness's own unit tests (no kernel needed)
+#   make clean               remove build/ and out/
+
+KERNEL ?= ours
+CONFIG ?= debug
+PYTHON ?= python3
+HARNESS := $(PYTHON) harness/pidns.py
+
+.PHONY: all run check shell series harness-test clean
+
+all: run
+
+run:
+	$(HARNESS) run --kernel $(KERNEL)
+
+check: harness-test
+	$(HARNESS) check --kernel $(KERNEL) --config $(CONFIG)
+
+shell:
+	$(HARNESS) shell --kernel $(KERNEL) --config $(CONFIG)
+
+series:
+	$(HARNESS) series
+
+harness-test:
+	$(PYTHON) -m unittest discover -s harness -p '*_test.py' -q
+
+clean:
+	rm -rf build out

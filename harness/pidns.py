@@ -1,0 +1,835 @@
+#!/usr/bin/env python3
+"""pidns: assemble, build, boot and test the pid namespace series.
+
+One command runs every phase in order: setup (Debian packages), base
+(the pinned linux-source-6.12, unpacked once), assemble (base + our owned
+files + patches/series), config (tinyconfig + harness/configs fragments),
+kernel, headers, tests, initramfs, boot (QEMU) and report.  Each phase is a
+function that returns when it is done and raises PhaseError when it is not;
+the run stops at the first failing phase and says which.  Everything lands
+in build/ (ignored by git) and is reused: a change to one owned file
+rebuilds only what depends on it.
+
+    harness/pidns.py check [--kernel ours|stock] [--config debug|nopidns]
+    harness/pidns.py run | shell [--kernel ...]
+    harness/pidns.py series
+
+The Makefile at the top of the repository wraps these.
+"""
+
+import argparse
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HARNESS = os.path.join(REPO, "harness")
+BUILD = os.path.join(REPO, "build")
+OUT = os.path.join(REPO, "out")
+LOGS = os.path.join(BUILD, "logs")
+
+BASE_PACKAGE = "linux-source-6.12"
+BASE_VERSION = "6.12.117-1~deb12u1"
+BASE_TARBALL = "/usr/src/linux-source-6.12.tar.xz"
+BASE_TOPDIR = "linux-source-6.12"
+
+# What a fresh Debian 12 machine needs, as (package, a file that proves it
+# is installed).
+PACKAGES = [
+    ("qemu-system-x86", "/usr/bin/qemu-system-x86_64"),
+    ("busybox-static", "/bin/busybox"),
+    ("ccache", "/usr/bin/ccache"),
+    ("gcc", "/usr/bin/gcc"),
+    ("make", "/usr/bin/make"),
+    ("flex", "/usr/bin/flex"),
+    ("bison", "/usr/bin/bison"),
+    ("bc", "/usr/bin/bc"),
+    ("cpio", "/usr/bin/cpio"),
+    ("xz-utils", "/usr/bin/xz"),
+    ("rsync", "/usr/bin/rsync"),
+    ("libelf-dev", "/usr/include/libelf.h"),
+    ("libssl-dev", "/usr/include/openssl/ssl.h"),
+    ("libcap-dev", "/usr/include/sys/capability.h"),
+    ("git", "/usr/bin/git"),
+    ("patch", "/usr/bin/patch"),
+]
+
+# Top-level directories of a kernel tree: a tracked file under one of these
+# is an owned file and replaces the base's file of the same path.
+KERNEL_DIRS = ("arch", "block", "certs", "crypto", "Documentation", "drivers",
+               "fs", "include", "init", "io_uring", "ipc", "kernel", "lib",
+               "mm", "net", "rust", "samples", "scripts", "security",
+               "sound", "tools", "usr", "virt")
+
+# Console lines that mean the kernel found a bug, whatever the tests said.
+SPLAT = re.compile(
+    r"(WARNING:|BUG:|KASAN:|UBSAN:|Oops|Kernel panic|general protection fault"
+    r"|possible circular locking|inconsistent lock state|suspicious RCU usage"
+    r"|rcu_(?:sched|preempt) (?:self-)?detected|rcu: INFO:|self-detected stall"
+    r"|soft lockup|blocked for more than|unreferenced object"
+    r"|kmemleak: \d+ new suspected|Call Trace:)")
+
+KERNEL_ENV = {
+    "KBUILD_BUILD_TIMESTAMP": "2026-01-01",
+    "KBUILD_BUILD_USER": "pidns",
+    "KBUILD_BUILD_HOST": "pidns",
+    # Relative paths in ccache's hash, so that stock and ours (build/X/src
+    # compiled in build/X/CONFIG) share the cache for the files they share.
+    "CCACHE_BASEDIR": BUILD,
+    "CCACHE_NOHASHDIR": "1",
+}
+
+
+class PhaseError(Exception):
+    pass
+
+
+T0 = time.monotonic()
+
+
+def say(msg):
+    print(f"[{time.monotonic() - T0:7.1f}s] {msg}", flush=True)
+
+
+def phase(name):
+    """Announce a phase, time it, and name it when it fails."""
+    def wrap(fn):
+        def run(*a, **kw):
+            say(f"{name} ...")
+            t = time.monotonic()
+            try:
+                result = fn(*a, **kw)
+            except PhaseError as e:
+                say(f"{name} FAILED after {time.monotonic() - t:.1f}s: {e}")
+                raise
+            say(f"{name} done in {time.monotonic() - t:.1f}s")
+            return result
+        return run
+    return wrap
+
+
+def sh(cmd, log=None, cwd=None, env=None, check=True):
+    """Run a command; its output goes to log (appended) when one is given."""
+    full_env = dict(os.environ, **(env or {}))
+    if log:
+        os.makedirs(os.path.dirname(log), exist_ok=True)
+        with open(log, "a") as f:
+            f.write(f"\n$ {' '.join(cmd)}\n")
+            f.flush()
+            rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT,
+                                 cwd=cwd, env=full_env)
+    else:
+        rc = subprocess.call(cmd, cwd=cwd, env=full_env)
+    if check and rc != 0:
+        where = f"; see {log}" if log else ""
+        raise PhaseError(f"`{' '.join(cmd)}` exited {rc}{where}")
+    return rc
+
+
+def tail(path, n=25):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError:
+        return ""
+
+
+def digest(paths, extra=""):
+    h = hashlib.sha256(extra.encode())
+    for p in paths:
+        h.update(p.encode())
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def read_stamp(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def write_stamp(path, value):
+    with open(path, "w") as f:
+        f.write(value + "\n")
+
+
+# ---------------------------------------------------------------- setup --
+
+@phase("setup: Debian packages")
+def setup():
+    missing = [pkg for pkg, proof in PACKAGES if not os.path.exists(proof)]
+    installed = subprocess.run(["dpkg-query", "-W", "-f", "${Version}",
+                                BASE_PACKAGE], capture_output=True, text=True)
+    base_ok = installed.returncode == 0 and os.path.exists(BASE_TARBALL)
+    if not missing and base_ok:
+        if installed.stdout != BASE_VERSION:
+            say(f"WARNING: {BASE_PACKAGE} is {installed.stdout}, "
+                f"not the pinned {BASE_VERSION}")
+        return
+    if os.geteuid() != 0:
+        raise PhaseError(f"missing {missing or [BASE_PACKAGE]}; run as root "
+                         "or install them with apt-get")
+    log = os.path.join(LOGS, "apt.log")
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    say(f"installing {' '.join(missing) or BASE_PACKAGE} (log: {log})")
+    sh(["apt-get", "update", "-q"], log=log, env=env)
+    if missing:
+        sh(["apt-get", "install", "-y", "-q", "--no-install-recommends"]
+           + missing, log=log, env=env)
+    if not base_ok:
+        pinned = f"{BASE_PACKAGE}={BASE_VERSION}"
+        if sh(["apt-get", "install", "-y", "-q", "--no-install-recommends",
+               pinned], log=log, env=env, check=False) != 0:
+            say(f"WARNING: {pinned} is no longer in the archive; falling "
+                f"back to the newest {BASE_PACKAGE}. Stock figures and "
+                "expected results were measured on the pinned version.")
+            sh(["apt-get", "install", "-y", "-q", "--no-install-recommends",
+                BASE_PACKAGE], log=log, env=env)
+
+
+# ------------------------------------------------------------- the tree --
+
+def src_dir(kernel):
+    return os.path.join(BUILD, kernel, "src")
+
+
+@phase("base: unpack the pinned linux-source-6.12")
+def unpack_base():
+    """build/stock/src is the pristine base; every other tree starts from it."""
+    dest = src_dir("stock")
+    stamp = os.path.join(BUILD, "stock", "base.stamp")
+    want = digest([], extra=f"{os.path.getsize(BASE_TARBALL)}"
+                  f"{os.path.getmtime(BASE_TARBALL)}")
+    if os.path.isdir(dest) and read_stamp(stamp) == want:
+        return
+    shutil.rmtree(dest, ignore_errors=True)
+    tmp = os.path.join(BUILD, "stock", "unpack")
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    sh(["tar", "-xJf", BASE_TARBALL, "-C", tmp])
+    os.rename(os.path.join(tmp, BASE_TOPDIR), dest)
+    os.rmdir(tmp)
+    write_stamp(stamp, want)
+
+
+def owned_files():
+    """Tracked (or new, not ignored) files at kernel paths in the repo."""
+    out = subprocess.run(["git", "ls-files", "--cached", "--others",
+                          "--exclude-standard", "--", *KERNEL_DIRS],
+                         cwd=REPO, capture_output=True, text=True, check=True)
+    return sorted(p for p in out.stdout.split()
+                  if os.path.isfile(os.path.join(REPO, p)))
+
+
+def series_patches():
+    """The patches of patches/series, in order, as absolute paths."""
+    path = os.path.join(REPO, "patches", "series")
+    if not os.path.exists(path):
+        return []
+    names = []
+    with open(path) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                names.append(os.path.join(REPO, "patches", line))
+    return names
+
+
+def patched_files(patch):
+    files = set()
+    with open(patch, errors="replace") as f:
+        for line in f:
+            m = re.match(r"^(?:---|\+\+\+) [ab]/(\S+)", line)
+            if m:
+                files.add(m.group(1))
+    return files
+
+
+def apply_patches(tree, patches, log):
+    for p in patches:
+        rc = sh(["patch", "-p1", "-F0", "-N", "--batch", "--quiet",
+                 "--no-backup-if-mismatch", "-d", tree, "-i", p],
+                log=log, check=False)
+        if rc != 0:
+            raise PhaseError(f"patch {os.path.relpath(p, REPO)} does not "
+                             f"apply:\n{tail(log, 15)}")
+
+
+@phase("assemble: base + owned files + patches/series")
+def assemble():
+    """Build build/ours/src, touching only the files whose content changed.
+
+    The tree is a copy of the base made once.  Each run puts the base
+    versions of every file we own or patch (or did last time) in a small
+    staging tree, lays our files over them, applies the series there, and
+    copies into the real tree only what differs: make then rebuilds only
+    what a change really touched.
+    """
+    base = src_dir("stock")
+    tree = src_dir("ours")
+    manifest = os.path.join(BUILD, "ours", "manifest")
+    if not os.path.isdir(tree):
+        tmp = tree + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        sh(["cp", "-a", base, tmp])
+        os.rename(tmp, tree)
+        write_stamp(manifest, "")
+    owned = owned_files()
+    patches = series_patches()
+    touched = set(owned)
+    for p in patches:
+        touched |= patched_files(p)
+    previous = set((read_stamp(manifest) or "").split())
+    stage = os.path.join(BUILD, "ours", "stage")
+    shutil.rmtree(stage, ignore_errors=True)
+    for rel in touched | previous:
+        if os.path.isfile(os.path.join(base, rel)):
+            os.makedirs(os.path.dirname(os.path.join(stage, rel)),
+                        exist_ok=True)
+            shutil.copy2(os.path.join(base, rel), os.path.join(stage, rel))
+    for rel in owned:
+        os.makedirs(os.path.dirname(os.path.join(stage, rel)), exist_ok=True)
+        shutil.copy2(os.path.join(REPO, rel), os.path.join(stage, rel))
+    log = os.path.join(LOGS, "assemble.log")
+    open(log, "w").close()
+    apply_patches(stage, patches, log)
+    changed = 0
+    for rel in sorted(touched | previous):
+        staged, live = os.path.join(stage, rel), os.path.join(tree, rel)
+        if os.path.isfile(staged):
+            if not (os.path.isfile(live) and same_file(staged, live)):
+                os.makedirs(os.path.dirname(live), exist_ok=True)
+                shutil.copyfile(staged, live)
+                shutil.copymode(staged, live)
+                changed += 1
+        elif os.path.exists(live):
+            os.unlink(live)
+            changed += 1
+    write_stamp(manifest, "\n".join(sorted(touched)))
+    say(f"  {len(owned)} owned files, {len(patches)} patches, "
+        f"{changed} files changed in build/ours/src")
+
+
+def same_file(a, b):
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        return fa.read() == fb.read()
+
+
+# --------------------------------------------------------------- kernel --
+
+def obj_dir(kernel, config):
+    return os.path.join(BUILD, kernel, config)
+
+
+def config_fragments(config):
+    names = ["guest.config"]
+    names += {"debug": ["debug.config"], "bench": ["bench.config"],
+              "nopidns": ["debug.config", "nopidns.config"]}[config]
+    return [os.path.join(HARNESS, "configs", n) for n in names]
+
+
+def make_kernel(kernel, config, *targets, log):
+    return sh(["make", "-C", src_dir(kernel), f"O={obj_dir(kernel, config)}",
+               "ARCH=x86_64", "CC=ccache gcc", "HOSTCC=ccache gcc",
+               f"-j{os.cpu_count()}", *targets], log=log, env=KERNEL_ENV)
+
+
+@phase("config: tinyconfig + harness/configs")
+def configure(kernel, config):
+    obj = obj_dir(kernel, config)
+    frags = config_fragments(config)
+    stamp = os.path.join(obj, "pidns-config.stamp")
+    want = digest(frags)
+    if os.path.exists(os.path.join(obj, ".config")) and \
+            read_stamp(stamp) == want:
+        return
+    os.makedirs(obj, exist_ok=True)
+    log = os.path.join(LOGS, f"config-{kernel}-{config}.log")
+    open(log, "w").close()
+    make_kernel(kernel, config, "tinyconfig", log=log)
+    sh([os.path.join(src_dir(kernel), "scripts/kconfig/merge_config.sh"),
+        "-m", "-O", obj, os.path.join(obj, ".config"), *frags], log=log)
+    make_kernel(kernel, config, "olddefconfig", log=log)
+    check_config(os.path.join(obj, ".config"), frags)
+    write_stamp(stamp, want)
+
+
+def check_config(dotconfig, frags):
+    """Fail when Kconfig dropped an option a fragment asked for."""
+    have = {}
+    with open(dotconfig) as f:
+        for line in f:
+            m = re.match(r"^(CONFIG_\w+)=(.*)$", line)
+            if m:
+                have[m.group(1)] = m.group(2)
+    wrong = []
+    for frag in frags:
+        with open(frag) as f:
+            for line in f:
+                m = re.match(r"^(CONFIG_\w+)=(.*)$", line.strip())
+                n = re.match(r"^# (CONFIG_\w+) is not set", line.strip())
+                if m:
+                    key, val = m.groups()
+                    got = have.get(key, "n")
+                    if got != val:
+                        wrong.append(f"{key}={val} (got {got})")
+                elif n and n.group(1) in have:
+                    wrong.append(f"{n.group(1)} unset (got {have[n.group(1)]})")
+    if wrong:
+        raise PhaseError("Kconfig did not give " + ", ".join(wrong))
+
+
+@phase("kernel: build bzImage")
+def build_kernel(kernel, config):
+    log = os.path.join(LOGS, f"kernel-{kernel}-{config}.log")
+    open(log, "w").close()
+    say(f"  full output: {os.path.relpath(log, REPO)}")
+    try:
+        make_kernel(kernel, config, "bzImage", log=log)
+    except PhaseError as e:
+        errors = [l for l in open(log, errors="replace")
+                  if "error" in l.lower()][:20]
+        raise PhaseError(f"{e}\n{''.join(errors) or tail(log)}") from None
+    return os.path.join(obj_dir(kernel, config), "arch/x86/boot/bzImage")
+
+
+# ---------------------------------------------------------------- tests --
+
+HEADERS = os.path.join(BUILD, "headers")
+TESTS = os.path.join(BUILD, "tests")
+
+
+@phase("headers: make headers_install")
+def install_headers():
+    """uapi headers of the assembled tree: Debian's are 6.1's, too old."""
+    tree = src_dir("ours")
+    stamp = os.path.join(HEADERS, "stamp")
+    uapi = []
+    for rel in subprocess.run(["git", "ls-files", "--others", "--cached"],
+                              cwd=REPO, capture_output=True, text=True
+                              ).stdout.split():
+        if "/uapi/" in rel:
+            uapi.append(os.path.join(REPO, rel))
+    want = digest(sorted(uapi), extra=read_stamp(
+        os.path.join(BUILD, "stock", "base.stamp")) or "")
+    if read_stamp(stamp) == want:
+        return
+    log = os.path.join(LOGS, "headers.log")
+    open(log, "w").close()
+    shutil.rmtree(HEADERS, ignore_errors=True)
+    obj = os.path.join(BUILD, "ours", "headers-obj")
+    sh(["make", "-C", tree, f"O={obj}", "ARCH=x86_64",
+        f"INSTALL_HDR_PATH={HEADERS}", "headers_install"], log=log)
+    write_stamp(stamp, want)
+
+
+def upstream_tests():
+    """[(dir, timeout, [program...])] from harness/upstream-tests.conf."""
+    entries = []
+    with open(os.path.join(HARNESS, "upstream-tests.conf")) as f:
+        for line in f:
+            line = line.split("#", 1)[0].split()
+            if line:
+                entries.append((line[0], int(line[1]), line[2:]))
+    return entries
+
+
+def pidns_programs():
+    """TEST_GEN_PROGS of our suite, asked of its own Makefile."""
+    d = os.path.join(REPO, "tools/testing/selftests/pidns")
+    if not os.path.exists(os.path.join(d, "Makefile")):
+        return []
+    out = subprocess.run(["make", "-s", "-C", os.path.join(src_dir("ours"),
+                          "tools/testing/selftests/pidns"),
+                          "-f", "Makefile", "-f", "-", "pidns-print-progs"],
+                         input="pidns-print-progs:\n\t@echo $(notdir "
+                               "$(TEST_GEN_PROGS))\n",
+                         capture_output=True, text=True)
+    return out.stdout.split()
+
+
+def test_list():
+    """[(suite, timeout, [program...])]: our suite first, then upstream's."""
+    suites = []
+    progs = pidns_programs()
+    if progs:
+        suites.append(("pidns", 300, progs))
+    return suites + upstream_tests()
+
+
+@phase("tests: build the selftests statically")
+def build_tests():
+    tree = src_dir("ours")
+    log = os.path.join(LOGS, "tests.log")
+    open(log, "w").close()
+    say(f"  full output: {os.path.relpath(log, REPO)}")
+    inc = f"-isystem {HEADERS}/include"
+    built = []
+    for suite, timeout, progs in test_list():
+        out = os.path.join(TESTS, suite)
+        os.makedirs(out, exist_ok=True)
+        targets = [os.path.join(out, p) for p in progs]
+        try:
+            sh(["make", "-C", os.path.join(tree, "tools/testing/selftests",
+                                           suite),
+                f"OUTPUT={out}", "CC=gcc -static", f"KHDR_INCLUDES={inc}",
+                f"USERCFLAGS={inc}", f"-j{os.cpu_count()}", *targets],
+               log=log)
+        except PhaseError as e:
+            raise PhaseError(f"{suite}: {e}\n{tail(log, 20)}") from None
+        built.append((suite, timeout, progs))
+    return built
+
+
+# ------------------------------------------------------------ initramfs --
+
+def cpio_newc(entries):
+    """A newc cpio archive of [(path, mode, data[, (major, minor)])]."""
+    out = bytearray()
+
+    def add(ino, name, mode, data, rdev=(0, 0)):
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1],
+                  len(name) + 1, 0]
+        out.extend(b"070701" + b"".join(b"%08X" % v for v in fields))
+        out.extend(name.encode() + b"\0")
+        out.extend(b"\0" * (-len(out) % 4))
+        out.extend(data)
+        out.extend(b"\0" * (-len(out) % 4))
+
+    for ino, entry in enumerate(entries, start=1):
+        add(ino, *entry)
+    add(0, "TRAILER!!!", 0, b"")
+    return bytes(out)
+
+
+@phase("initramfs: busybox + tests")
+def initramfs(mode, suites, extra=()):
+    """Pack /init, busybox, the guest scripts and the test programs."""
+    d, f, l = 0o040755, 0o100755, 0o120777
+    entries = [(p, d, b"") for p in ("bin", "dev", "proc", "sys", "tmp",
+                                     "tests", "etc", "root")]
+    entries.append(("dev/console", 0o020600, b"", (5, 1)))
+    with open("/bin/busybox", "rb") as fh:
+        entries.append(("bin/busybox", f, fh.read()))
+    entries.append(("bin/sh", l, b"busybox"))
+    for name in ("init", "run-tests", "demo"):
+        with open(os.path.join(HARNESS, "guest", name), "rb") as fh:
+            entries.append((name if name == "init" else f"bin/{name}", f,
+                            fh.read()))
+    entries.append(("etc/passwd", 0o100644,
+                    b"root:x:0:0:root:/root:/bin/sh\n"
+                    b"nobody:x:65534:65534:nobody:/:/bin/sh\n"))
+    entries.append(("etc/group", 0o100644, b"root:x:0:\nnogroup:x:65534:\n"))
+    lines = []
+    for suite, timeout, progs in suites:
+        entries.append((f"tests/{suite}", d, b""))
+        for p in progs:
+            with open(os.path.join(TESTS, suite, p), "rb") as fh:
+                entries.append((f"tests/{suite}/{p}", f, fh.read()))
+            lines.append(f"{suite} {p} {timeout}")
+    entries.append(("tests/list", 0o100644, ("\n".join(lines) + "\n").encode()))
+    for path, data in extra:
+        entries.append((path, f, data))
+    path = os.path.join(BUILD, f"initramfs-{mode}.cpio.gz")
+    with gzip.open(path, "wb", compresslevel=1) as fh:
+        fh.write(cpio_newc(entries))
+    return path
+
+
+# ----------------------------------------------------------------- boot --
+
+def qemu_cmd(bzimage, initrd, mode, console, results, cpus=2, mem=2048,
+             icount=False, interactive=False):
+    cmdline = ["console=ttyS0", "panic=-1", f"pidns.mode={mode}",
+               "rcupdate.rcu_cpu_stall_timeout=60", "watchdog_thresh=30",
+               "hung_task_timeout_secs=240", "printk.devkmsg=on"]
+    if mode != "check":
+        cmdline.append("quiet")
+    cmd = ["qemu-system-x86_64", "-m", str(mem), "-smp", str(cpus),
+           "-kernel", bzimage, "-initrd", initrd, "-no-reboot",
+           "-display", "none", "-nodefaults", "-append", " ".join(cmdline)]
+    if os.path.exists("/dev/kvm") and not icount:
+        cmd += ["-enable-kvm", "-cpu", "host"]
+    elif icount:
+        cmd += ["-icount", "shift=0,sleep=off", "-cpu", "max"]
+    else:
+        cmd += ["-accel", "tcg,thread=multi", "-cpu", "max"]
+    if interactive:
+        cmd += ["-serial", "mon:stdio"]
+    else:
+        cmd += ["-serial", f"file:{console}"]
+    cmd += ["-serial", f"file:{results}"]
+    return cmd
+
+
+@phase("boot: QEMU runs the tests")
+def boot(bzimage, initrd, mode, timeout, stream=None):
+    """Boot, wait for the guest to power off, and return (console, results).
+
+    ttyS0 is the kernel console (checked for splats); ttyS1 carries the
+    results, so no kernel message can break a TAP line.
+    """
+    os.makedirs(LOGS, exist_ok=True)
+    console = os.path.join(LOGS, f"console-{mode}.log")
+    results = os.path.join(LOGS, f"results-{mode}.log")
+    for p in (console, results):
+        open(p, "w").close()
+    cmd = qemu_cmd(bzimage, initrd, mode, console, results)
+    say(f"  console: {os.path.relpath(console, REPO)}, results: "
+        f"{os.path.relpath(results, REPO)}")
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    follower = threading.Thread(target=follow, args=(results, proc, stream),
+                                daemon=True)
+    follower.start()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        follower.join()
+        raise PhaseError(f"the guest did not finish within {timeout}s; last "
+                         f"console lines:\n{tail(console)}")
+    follower.join()
+    if proc.returncode != 0:
+        raise PhaseError(f"qemu exited {proc.returncode}: "
+                         f"{proc.stderr.read().decode(errors='replace')}")
+    return console, results
+
+
+def follow(path, proc, stream):
+    """Print progress (or the whole stream) while the guest runs."""
+    pos = 0
+    while True:
+        done = proc.poll() is not None
+        with open(path, errors="replace") as f:
+            f.seek(pos)
+            chunk = f.read()
+        complete = chunk[:chunk.rfind("\n") + 1] if not done else chunk
+        pos += len(complete.encode())
+        for line in complete.splitlines():
+            if stream:
+                stream(line)
+            else:
+                m = re.match(r"^### END (\S+) rc=(-?\d+)", line)
+                if m:
+                    say(f"  {m.group(1)} finished (exit status {m.group(2)})")
+        if done:
+            return
+        time.sleep(0.5)
+
+
+# --------------------------------------------------------------- report --
+
+def expected_failures(kernel):
+    """{case id: reason} listed for this kernel.
+
+    Our suite keeps its list in tools/testing/selftests/pidns/README and
+    the upstream tests theirs in harness/upstream-tests.xfail, as lines of
+    the form `xfail <kernel>[,<kernel>] <program>:<case> <reason>`.
+    """
+    lists = [("pidns", os.path.join(REPO, "tools/testing/selftests/pidns/README")),
+             (None, os.path.join(HARNESS, "upstream-tests.xfail"))]
+    found = {}
+    for suite, path in lists:
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            for line in f:
+                m = re.match(r"^xfail\s+(\S+)\s+(\S+)\s*(.*)$", line)
+                if m and kernel in m.group(1).split(","):
+                    name = m.group(2)
+                    if suite:
+                        name = f"{suite}/{name}"
+                    found[name] = m.group(3)
+    return found
+
+
+@phase("report: parse the results and the console")
+def report(kernel, console, results, suites):
+    with open(results, errors="replace") as f:
+        programs = tap.parse_stream(f.read())
+    ran = {p.name for p in programs}
+    for suite, _, progs in suites:
+        for p in progs:
+            if f"{suite}/{p}" not in ran:
+                programs.append(tap.parse_program(f"{suite}/{p}", [], None))
+    xfail = expected_failures(kernel)
+    counts = {}
+    failed, xfailed, xpassed = [], [], []
+    seen = set()
+    for prog in programs:
+        suite = prog.name.split("/", 1)[0]
+        c = counts.setdefault(suite, {tap.PASS: 0, tap.FAIL: 0, tap.SKIP: 0,
+                                      "xfail": 0})
+        for case in prog.cases:
+            seen.add(case.id)
+            if case.id in xfail:
+                if case.status == tap.FAIL:
+                    c["xfail"] += 1
+                    xfailed.append(case)
+                    continue
+                if case.status == tap.PASS:
+                    xpassed.append(case)
+                    c[tap.FAIL] += 1
+                    continue
+            c[case.status] += 1
+            if case.status == tap.FAIL:
+                failed.append((prog, case))
+    stale = sorted(set(xfail) - seen)
+
+    print()
+    print(f"{'suite':<16}{'passed':>8}{'failed':>8}{'skipped':>9}{'xfail':>7}")
+    for suite, c in counts.items():
+        print(f"{suite:<16}{c[tap.PASS]:>8}{c[tap.FAIL]:>8}{c[tap.SKIP]:>9}"
+              f"{c['xfail']:>7}")
+    print()
+    for prog, case in failed:
+        print(f"FAIL {case.id} {case.reason}")
+        for line in prog.output[-15:]:
+            print(f"     | {line}")
+    for case in xfailed:
+        print(f"XFAIL {case.id} (expected on {kernel}: {xfail[case.id]})")
+    for case in xpassed:
+        print(f"XPASS {case.id}: listed as an expected failure on {kernel} "
+              "but passed; take it off the list")
+    for name in stale:
+        print(f"STALE {name}: listed as an expected failure on {kernel} "
+              "but no such test case ran")
+
+    splats = find_splats(console)
+    if splats:
+        print(f"\nKERNEL SPLAT on the guest console ({console}):")
+        for line in splats:
+            print(f"  {line}")
+
+    total = {k: sum(c[k] for c in counts.values())
+             for k in (tap.PASS, tap.FAIL, tap.SKIP, "xfail")}
+    nfail = total[tap.FAIL] + len(stale)
+    if total["xfail"]:
+        print(f"\n{total['xfail']} expected failures on {kernel} (not counted "
+              "below)")
+    print(f"\n{total[tap.PASS]} passed, {nfail} failed, "
+          f"{total[tap.SKIP]} skipped")
+    if total[tap.PASS] == 0:
+        raise PhaseError("no test passed")
+    if nfail or splats:
+        raise PhaseError(f"{nfail} failed" + (", kernel splat" if splats
+                                               else ""))
+
+
+def find_splats(console):
+    """The console lines around every kernel bug report."""
+    with open(console, errors="replace") as f:
+        lines = f.read().splitlines()
+    shown, out = set(), []
+    for i, line in enumerate(lines):
+        if SPLAT.search(line) and i not in shown:
+            for j in range(max(0, i - 2), min(len(lines), i + 30)):
+                if j not in shown:
+                    shown.add(j)
+                    out.append(lines[j])
+            out.append("...")
+    return out[:400]
+
+
+# ------------------------------------------------------------- commands --
+
+def kernel_for(kernel, config):
+    unpack_base()
+    if kernel == "ours":
+        assemble()
+    configure(kernel, config)
+    return build_kernel(kernel, config)
+
+
+def cmd_check(args):
+    setup()
+    unpack_base()
+    assemble()           # the tests are always built from our tree
+    bzimage = kernel_for(args.kernel, args.config)
+    install_headers()
+    suites = build_tests()
+    initrd = initramfs("check", suites)
+    console, results = boot(bzimage, initrd, "check", args.timeout)
+    report(args.kernel, console, results, suites)
+
+
+def cmd_run(args):
+    setup()
+    bzimage = kernel_for(args.kernel, args.config)
+    initrd = initramfs("demo", [])
+    ok = []
+
+    def show(line):
+        if line.startswith("### DEMO "):
+            ok.append(line)
+        else:
+            print(line, flush=True)
+    console, _ = boot(bzimage, initrd, "demo", 900, stream=show)
+    splats = find_splats(console)
+    if splats:
+        print("\n".join(["KERNEL SPLAT:"] + splats))
+        raise PhaseError("kernel splat during the demonstration")
+    if not ok or not ok[-1].endswith("ok"):
+        raise PhaseError(f"the demonstration failed: {ok or 'no status'}")
+
+
+def cmd_shell(args):
+    setup()
+    bzimage = kernel_for(args.kernel, args.config)
+    unpack_base()
+    assemble()
+    install_headers()
+    suites = build_tests()
+    initrd = initramfs("shell", suites)
+    results = os.path.join(LOGS, "results-shell.log")
+    cmd = qemu_cmd(bzimage, initrd, "shell", None, results, interactive=True)
+    say("booting; leave the shell (exit or Ctrl-D) to power off, or "
+        "Ctrl-A X to quit QEMU")
+    subprocess.call(cmd)
+
+
+def cmd_series(args):
+    setup()
+    unpack_base()
+    import series
+    series.make(REPO, src_dir("stock"), os.path.join(OUT, "series"),
+                owned_files(), series_patches(), say, PhaseError)
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("command", choices=["check", "run", "shell", "series"])
+    ap.add_argument("--kernel", choices=["ours", "stock"], default="ours")
+    ap.add_argument("--config", choices=["debug", "nopidns", "bench"],
+                    default="debug")
+    ap.add_argument("--timeout", type=int, default=3600,
+                    help="seconds the guest may run (default 3600)")
+    args = ap.parse_args(argv)
+    try:
+        {"check": cmd_check, "run": cmd_run, "shell": cmd_shell,
+         "series": cmd_series}[args.command](args)
+    except PhaseError:
+        say(f"{args.command}: FAILED")
+        return 1
+    say(f"{args.command}: OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -284,6 +284,7 @@ def assemble():
     if not os.path.isdir(tree):
         tmp = tree + ".tmp"
         shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(os.path.dirname(tmp), exist_ok=True)
         sh(["cp", "-a", base, tmp])
         os.rename(tmp, tree)
         write_stamp(manifest, "")
@@ -821,6 +822,7 @@ def main(argv):
     ap.add_argument("--timeout", type=int, default=3600,
                     help="seconds the guest may run (default 3600)")
     args = ap.parse_args(argv)
+    os.makedirs(LOGS, exist_ok=True)
     try:
         {"check": cmd_check, "run": cmd_run, "shell": cmd_shell,
          "series": cmd_series}[args.command](args)

@@ -6,6 +6,8 @@
 #   make check KERNEL=stock  the same tests on the unmodified base
 #   make shell               an interactive busybox shell in the guest
 #   make series              out/series/: the git am-able patch series
+#   make bench               stock against ours, non-debug kernels, in QEMU:
+#                            out/bench/ (table, results.csv, depth.png)
 #   make harness-test        the harness's own unit tests (no kernel needed)
 #   make clean               remove build/ and out/
 
@@ -14,7 +16,7 @@ CONFIG ?= debug
 PYTHON ?= python3
 HARNESS := $(PYTHON) harness/pidns.py
 
-.PHONY: all run check shell series harness-test clean
+.PHONY: all run check shell series bench harness-test clean
 
 all: run
 
@@ -29,6 +31,9 @@ shell:
 
 series:
 	$(HARNESS) series
+
+bench:
+	$(PYTHON) harness/bench/bench.py
 
 harness-test:
 	$(PYTHON) -m unittest discover -s harness -p '*_test.py' -q

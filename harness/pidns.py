@@ -438,14 +438,18 @@ def install_headers():
 
 
 def upstream_tests():
-    """[(dir, timeout, [program...])] from harness/upstream-tests.conf."""
-    entries = []
+    """([(dir, timeout, [program...])], {dir/program: [argument...]})."""
+    entries, args = [], {}
     with open(os.path.join(HARNESS, "upstream-tests.conf")) as f:
         for line in f:
             line = line.split("#", 1)[0].split()
-            if line:
+            if not line:
+                continue
+            if line[0] == "args":
+                args[line[1]] = line[2:]
+            else:
                 entries.append((line[0], int(line[1]), line[2:]))
-    return entries
+    return entries, args
 
 
 def pidns_programs():
@@ -468,7 +472,7 @@ def test_list():
     progs = pidns_programs()
     if progs:
         suites.append(("pidns", 300, progs))
-    return suites + upstream_tests()
+    return suites + upstream_tests()[0]
 
 
 @phase("tests: build the selftests statically")
@@ -535,12 +539,14 @@ def initramfs(mode, suites, extra=()):
                     b"nobody:x:65534:65534:nobody:/:/bin/sh\n"))
     entries.append(("etc/group", 0o100644, b"root:x:0:\nnogroup:x:65534:\n"))
     lines = []
+    args = upstream_tests()[1]
     for suite, timeout, progs in suites:
         entries.append((f"tests/{suite}", d, b""))
         for p in progs:
             with open(os.path.join(TESTS, suite, p), "rb") as fh:
                 entries.append((f"tests/{suite}/{p}", f, fh.read()))
-            lines.append(f"{suite} {p} {timeout}")
+            lines.append(" ".join([suite, p, str(timeout)]
+                                  + args.get(f"{suite}/{p}", [])))
     entries.append(("tests/list", 0o100644, ("\n".join(lines) + "\n").encode()))
     for path, data in extra:
         entries.append((path, f, data))
@@ -554,12 +560,19 @@ def initramfs(mode, suites, extra=()):
 
 def qemu_cmd(bzimage, initrd, mode, console, results, cpus=2, mem=2048,
              icount=False, interactive=False):
+    # tsc=reliable: under TCG the guest may distrust its TSC and fall back
+    # to the jiffies clock (4 ms steps), which ruins every timing.
     cmdline = ["console=ttyS0", "panic=-1", f"pidns.mode={mode}",
+               "tsc=reliable",
                "rcupdate.rcu_cpu_stall_timeout=60", "watchdog_thresh=30",
                "hung_task_timeout_secs=240", "printk.devkmsg=on"]
     if mode != "check":
         cmdline.append("quiet")
-    cmd = ["qemu-system-x86_64", "-m", str(mem), "-smp", str(cpus),
+    # One socket per CPU: the guest has no ACPI, and the MP table that
+    # SeaBIOS writes lists one CPU per socket, so "-smp 2" alone would
+    # leave the guest with a single CPU.
+    smp = f"{cpus},sockets={cpus},cores=1,threads=1"
+    cmd = ["qemu-system-x86_64", "-m", str(mem), "-smp", smp,
            "-kernel", bzimage, "-initrd", initrd, "-no-reboot",
            "-display", "none", "-nodefaults", "-append", " ".join(cmdline)]
     if os.path.exists("/dev/kvm") and not icount:
@@ -576,19 +589,24 @@ def qemu_cmd(bzimage, initrd, mode, console, results, cpus=2, mem=2048,
     return cmd
 
 
-@phase("boot: QEMU runs the tests")
-def boot(bzimage, initrd, mode, timeout, stream=None):
+@phase("boot: QEMU runs the guest")
+def boot(bzimage, initrd, mode, timeout, stream=None, name=None, cpus=2,
+         mem=2048, icount=False):
     """Boot, wait for the guest to power off, and return (console, results).
 
     ttyS0 is the kernel console (checked for splats); ttyS1 carries the
-    results, so no kernel message can break a TAP line.
+    results, so no kernel message can break a TAP line.  stream, when
+    given, sees every result line as it arrives; otherwise the end of each
+    test program is announced.  name (default: mode) names the log files.
     """
     os.makedirs(LOGS, exist_ok=True)
-    console = os.path.join(LOGS, f"console-{mode}.log")
-    results = os.path.join(LOGS, f"results-{mode}.log")
+    name = name or mode
+    console = os.path.join(LOGS, f"console-{name}.log")
+    results = os.path.join(LOGS, f"results-{name}.log")
     for p in (console, results):
         open(p, "w").close()
-    cmd = qemu_cmd(bzimage, initrd, mode, console, results)
+    cmd = qemu_cmd(bzimage, initrd, mode, console, results, cpus=cpus,
+                   mem=mem, icount=icount)
     say(f"  console: {os.path.relpath(console, REPO)}, results: "
         f"{os.path.relpath(results, REPO)}")
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
@@ -700,7 +718,7 @@ def report(kernel, console, results, suites):
     print()
     for prog, case in failed:
         print(f"FAIL {case.id} {case.reason}")
-        for line in prog.output[-15:]:
+        for line in case.output[-20:]:
             print(f"     | {line}")
     for case in xfailed:
         print(f"XFAIL {case.id} (expected on {kernel}: {xfail[case.id]})")
@@ -760,6 +778,7 @@ def kernel_for(kernel, config):
 def cmd_check(args):
     setup()
     unpack_base()
+    make_series()        # cheap, and proves the series still applies
     assemble()           # the tests are always built from our tree
     bzimage = kernel_for(args.kernel, args.config)
     install_headers()
@@ -804,12 +823,17 @@ def cmd_shell(args):
     subprocess.call(cmd)
 
 
-def cmd_series(args):
-    setup()
-    unpack_base()
+@phase("series: out/series applies with git am to the base")
+def make_series():
     import series
     series.make(REPO, src_dir("stock"), os.path.join(OUT, "series"),
                 owned_files(), series_patches(), say, PhaseError)
+
+
+def cmd_series(args):
+    setup()
+    unpack_base()
+    make_series()
 
 
 def main(argv):

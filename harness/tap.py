@@ -37,6 +37,7 @@ class Case:
     name: str       # TAP test name, or the program's own name
     status: str     # PASS, FAIL or SKIP
     reason: str = ""
+    output: list = field(default_factory=list)  # lines printed before it
 
     @property
     def id(self):
@@ -61,6 +62,7 @@ def parse_program(program, lines, rc):
     """Turn one program's output and exit status into a Program."""
     prog = Program(program, rc, list(lines))
     plan = None
+    since = []      # the lines since the last result: the next case's story
     for line in lines:
         line = line.rstrip("\r")
         m = _PLAN.match(line)
@@ -69,6 +71,7 @@ def parse_program(program, lines, rc):
             continue
         m = _RESULT.match(line)
         if not m:
+            since.append(line)
             continue
         ok, _num, text, directive, why = m.groups()
         name = _case_name(program, text)
@@ -79,7 +82,9 @@ def parse_program(program, lines, rc):
             status = PASS
         else:
             status = FAIL
-        prog.cases.append(Case(program, name, status, (why or "").strip()))
+        prog.cases.append(Case(program, name, status, (why or "").strip(),
+                               since))
+        since = []
 
     short = program.rsplit("/", 1)[-1]
     if not prog.cases:
@@ -88,18 +93,21 @@ def parse_program(program, lines, rc):
         elif rc == KSFT_SKIP:
             prog.cases.append(Case(program, short, SKIP, "exit status 4"))
         else:
-            prog.cases.append(Case(program, short, FAIL, _died(rc)))
+            prog.cases.append(Case(program, short, FAIL, _died(rc), since))
         return prog
 
     seen_fail = any(c.status == FAIL for c in prog.cases)
     if rc is None:
         prog.cases.append(Case(program, f"{short} (did not finish)", FAIL,
-                               "no END marker: the guest stopped during it"))
+                               "no END marker: the guest stopped during it",
+                               since))
     elif plan is not None and len(prog.cases) < plan:
         prog.cases.append(Case(program, f"{short} (incomplete)", FAIL,
-                               f"{len(prog.cases)} of {plan} results, {_died(rc)}"))
+                               f"{len(prog.cases)} of {plan} results, "
+                               f"{_died(rc)}", since))
     elif rc not in (0, KSFT_SKIP) and not seen_fail:
-        prog.cases.append(Case(program, f"{short} (exit status)", FAIL, _died(rc)))
+        prog.cases.append(Case(program, f"{short} (exit status)", FAIL,
+                               _died(rc), since))
     return prog
 
 

@@ -71,6 +71,12 @@ class ParseTest(unittest.TestCase):
         prog = tap.parse_program("x/y", ["ok 1 a"], 139)
         self.assertEqual([c.status for c in prog.cases], [tap.PASS, tap.FAIL])
 
+    def test_failed_case_keeps_its_own_output(self):
+        case = self.programs["pidns/pidns_numbering"].cases[1]
+        self.assertEqual(case.output, [])
+        first = self.programs["pidns/pidns_numbering"].cases[0]
+        self.assertIn("#            OK  global.init_is_pid_1", first.output)
+
     def test_case_id_names_program_and_case(self):
         case = self.programs["pidns/pidns_numbering"].cases[0]
         self.assertEqual(case.id, "pidns/pidns_numbering:global.init_is_pid_1")

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -232,6 +233,22 @@ static void crowd_kill(struct crowd *c)
 
 /* ------------------------------------------------------------ nesting -- */
 
+/*
+ * The chain that puts a benchmark at depth d: d namespace inits, each made
+ * by the one above it with clone(CLONE_NEWPID | CLONE_VM), then a fork()
+ * of the last one runs the benchmark.  So:
+ *
+ *  - the benchmark never runs as an init (an init's getppid() is 0, it
+ *    reaps orphans, it ignores signals), at depth 0 as at depth 31;
+ *  - its address space is one fork() away from the caller's at any depth.
+ *    A chain of d forks would give it a d-deep anon_vma chain, and fork()
+ *    copies that chain: a fork at depth 31 would then measure mm ancestry,
+ *    not pid namespaces.
+ *
+ * The inits share the caller's memory, but only one of them runs C code at
+ * a time (the others wait in waitpid()), and each has its own stack, with
+ * its struct level on top, mapped by its parent.
+ */
 typedef int (*bench_fn)(void *arg);
 
 static int wait_status(pid_t pid)
@@ -244,45 +261,59 @@ static int wait_status(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/*
- * Each level: unshare(CLONE_NEWPID) in an ordinary process, fork the new
- * namespace's init, which forks the next ordinary process.  So the
- * benchmark never runs as an init (an init's getppid() is 0, it reaps
- * orphans, ignores signals), the same at depth 0 as at depth 31, and every
- * process of the chain unshares only once.
- */
-static int descend(int d, bench_fn fn, void *arg)
-{
-	pid_t pid;
+struct level {
+	int left;
+	bench_fn fn;
+	void *arg;
+};
 
-	if (d == 0)
-		return fn(arg);
-	if (unshare(CLONE_NEWPID) < 0)
-		die("unshare(CLONE_NEWPID)");
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
+#define LEVEL_STACK (64 * 1024)
+
+static int descend(int left, bench_fn fn, void *arg);
+
+static int level_main(void *p)
+{
+	struct level *l = p;
+
+	return descend(l->left, l->fn, l->arg);
+}
+
+/* In the caller or an init: make the rest of the chain, wait for it. */
+static int descend(int left, bench_fn fn, void *arg)
+{
+	struct level *l;
+	char *stack;
+	pid_t pid;
+	int rc;
+
+	if (left == 0) {
 		pid = fork();
 		if (pid < 0)
 			die("fork");
 		if (pid == 0)
-			_exit(descend(d - 1, fn, arg));
-		_exit(wait_status(pid));
+			_exit(fn(arg));
+		return wait_status(pid);
 	}
-	return wait_status(pid);
+	stack = mmap(NULL, LEVEL_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		die("mmap");
+	l = (struct level *)(stack + LEVEL_STACK) - 1;
+	l->left = left - 1;
+	l->fn = fn;
+	l->arg = arg;
+	pid = clone(level_main, l, CLONE_NEWPID | CLONE_VM | SIGCHLD, l);
+	if (pid < 0)
+		die("clone(CLONE_NEWPID | CLONE_VM)");
+	rc = wait_status(pid);
+	munmap(stack, LEVEL_STACK);
+	return rc;
 }
 
-/* Run fn(arg) at depth d in a fresh process; return its exit status. */
+/* Run fn(arg) in a new process at depth d; return its exit status. */
 static int at_depth(int d, bench_fn fn, void *arg)
 {
-	pid_t pid = fork();
-
-	if (pid < 0)
-		die("fork");
-	if (pid == 0)
-		_exit(descend(d, fn, arg));
-	return wait_status(pid);
+	return descend(d, fn, arg);
 }
 
 /*
@@ -294,7 +325,7 @@ struct holder {
 	pid_t pid;
 	int ready, done;	/* the caller's ends */
 	long n;
-	int rd_ready, wr_done;	/* the holder's ends, for hold() */
+	int ready_w, done_r;	/* the holder's ends, for hold() */
 };
 
 static int hold(void *arg)
@@ -304,9 +335,9 @@ static int hold(void *arg)
 	char byte = 1;
 
 	crowd_spawn(&c, h->n, CLONE_VM, CHILD_SLEEP);
-	if (write(h->rd_ready, &byte, 1) != 1)
+	if (write(h->ready_w, &byte, 1) != 1)
 		die("write");
-	while (read(h->wr_done, &byte, 1) < 0 && errno == EINTR)
+	while (read(h->done_r, &byte, 1) < 0 && errno == EINTR)
 		;
 	crowd_kill(&c);
 	return 0;
@@ -320,15 +351,15 @@ static void holder_start(struct holder *h, int d, long n)
 	if (pipe(ready) || pipe(done))
 		die("pipe");
 	h->n = n;
-	h->rd_ready = ready[1];
-	h->wr_done = done[0];
+	h->ready_w = ready[1];
+	h->done_r = done[0];
 	h->pid = fork();
 	if (h->pid < 0)
 		die("fork");
 	if (h->pid == 0) {
 		close(ready[0]);
 		close(done[1]);
-		_exit(descend(d, hold, h));
+		_exit(at_depth(d, hold, h));
 	}
 	close(ready[1]);
 	close(done[0]);

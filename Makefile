@@ -4,6 +4,7 @@
 #   make run                 boot our kernel and show pid namespaces at work
 #   make check               build and boot our debug kernel, run every test
 #   make check KERNEL=stock  the same tests on the unmodified base
+#   make check TESTS=pidns,proc/self   only these suites or programs
 #   make shell               an interactive busybox shell in the guest
 #   make series              out/series/: the git am-able patch series
 #   make bench               stock against ours, non-debug kernels, in QEMU:
@@ -13,6 +14,7 @@
 
 KERNEL ?= ours
 CONFIG ?= debug
+TESTS ?=
 PYTHON ?= python3
 HARNESS := $(PYTHON) harness/pidns.py
 
@@ -24,7 +26,7 @@ run:
 	$(HARNESS) run --kernel $(KERNEL)
 
 check: harness-test
-	$(HARNESS) check --kernel $(KERNEL) --config $(CONFIG)
+	$(HARNESS) check --kernel $(KERNEL) --config $(CONFIG) --tests "$(TESTS)"
 
 shell:
 	$(HARNESS) shell --kernel $(KERNEL) --config $(CONFIG)

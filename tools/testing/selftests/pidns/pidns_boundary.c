@@ -1,0 +1,1703 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pids that cross a namespace boundary.  Wherever the kernel hands one
+ * process the pid of another, the receiver must see the sender's number
+ * in the receiver's namespace, or 0 when the sender has no number there.
+ * For proc files the "receiver" is the pid namespace of the proc mount.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <mqueue.h>
+#include <stddef.h>
+#include <sys/msg.h>
+#include <sys/ptrace.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/un.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/seccomp.h>
+
+#include "pidns_util.h"
+#include "../kselftest_harness.h"
+
+/*
+ * An init in a new namespace that runs @fn and exits with its result; the
+ * test gets the init's outer pid back.  Common shape of most tests here.
+ */
+static pid_t run_in_ns(int (*fn)(void *), void *arg)
+{
+	pid_t pid = pidns_fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	return pid;
+}
+
+/* ---- SCM_CREDENTIALS over AF_UNIX ----------------------------------- */
+
+static int send_creds(int sock, pid_t pid, bool explicit)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct ucred))] = { 0 };
+	struct ucred cred = { .pid = pid, .uid = getuid(), .gid = getgid() };
+	char c = 'C';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cmsg;
+
+	if (explicit) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_CREDENTIALS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(cred));
+		memcpy(CMSG_DATA(cmsg), &cred, sizeof(cred));
+	}
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+/* Receive one message; return the SCM_CREDENTIALS pid, or -1 if none. */
+static pid_t recv_creds_pid(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+	char data[256];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	struct ucred cred;
+
+	if (recvmsg(sock, &msg, 0) < 0)
+		return -1;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level == SOL_SOCKET &&
+		    cmsg->cmsg_type == SCM_CREDENTIALS) {
+			memcpy(&cred, CMSG_DATA(cmsg), sizeof(cred));
+			return cred.pid;
+		}
+	}
+	return -1;
+}
+
+static int passcred(int sock)
+{
+	int one = 1;
+
+	return setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+}
+
+static int sv[2];
+
+static int inner_sends_explicit_creds(void *arg)
+{
+	CHILD_CHECK(send_creds(sv[1], getpid(), true) == 0);
+	return 0;
+}
+
+TEST(scm_creds_unix_inner_sender_outer_receiver)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	ASSERT_EQ(0, passcred(sv[0]));
+	init = run_in_ns(inner_sends_explicit_creds, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(init, recv_creds_pid(sv[0]));
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_sends_implicit(void *arg)
+{
+	CHILD_CHECK(send_creds(sv[1], 0, false) == 0);
+	return 0;
+}
+
+/* Credentials the kernel attaches on its own (SO_PASSCRED) likewise. */
+TEST(scm_creds_unix_implicit_outer_receiver)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	ASSERT_EQ(0, passcred(sv[0]));
+	init = run_in_ns(inner_sends_implicit, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(init, recv_creds_pid(sv[0]));
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_receives_creds(void *arg)
+{
+	int *outer_sent = arg;
+
+	CHILD_CHECK(passcred(sv[1]) == 0);
+	pidns_post_byte(outer_sent[1]);
+	CHILD_CHECK(recv_creds_pid(sv[1]) == 0);
+	return 0;
+}
+
+TEST(scm_creds_unix_outer_sender_inner_receiver)
+{
+	int ready[2];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	ASSERT_EQ(0, pidns_pipe(ready));
+	init = run_in_ns(inner_receives_creds, ready);
+	ASSERT_GE(init, 0);
+	ASSERT_TRUE(pidns_wait_byte(ready[0]));
+	ASSERT_EQ(0, send_creds(sv[0], getpid(), true));
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/*
+ * A privileged sender may name another process, but the number is looked
+ * up in the sender's namespace.
+ */
+struct names_child_ctl {
+	pid_t test_pid;
+	int checked[2];		/* test -> init: child may go */
+};
+
+static int inner_names_its_child(void *arg)
+{
+	struct names_child_ctl *ctl = arg;
+	int hold[2];
+	pid_t c;
+
+	CHILD_CHECK(pipe(hold) == 0);
+	c = fork();
+	if (c == 0) {
+		close(hold[1]);
+		pidns_wait_byte(hold[0]);
+		_exit(0);
+	}
+	CHILD_CHECK(c == 2);
+	/* The test's own number means nothing here. */
+	errno = 0;
+	CHILD_CHECK(send_creds(sv[1], ctl->test_pid, true) == -1 &&
+		    errno == ESRCH);
+	CHILD_CHECK(send_creds(sv[1], 2, true) == 0);
+	pidns_wait_byte(ctl->checked[0]);
+	close(hold[1]);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	return 0;
+}
+
+TEST(scm_creds_unix_pid_resolved_in_sender_ns)
+{
+	struct names_child_ctl ctl;
+	long nspid[2], ppid[1];
+	pid_t init, got;
+	int procfd;
+
+	PIDNS_REQUIRE();
+	procfd = pidns_proc_open();
+	ASSERT_GE(procfd, 0);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	ASSERT_EQ(0, passcred(sv[0]));
+	ASSERT_EQ(0, pidns_pipe(ctl.checked));
+	ctl.test_pid = getpid();
+	init = run_in_ns(inner_names_its_child, &ctl);
+	ASSERT_GE(init, 0);
+	got = recv_creds_pid(sv[0]);
+	ASSERT_GT(got, 0);
+	/* got is the init's child, by its number in our namespace. */
+	ASSERT_EQ(2, pidns_status_field(procfd, got, "NSpid", nspid, 2));
+	EXPECT_EQ(2, nspid[1]);
+	ASSERT_EQ(1, pidns_status_field(procfd, got, "PPid", ppid, 1));
+	EXPECT_EQ(init, ppid[0]);
+	pidns_post_byte(ctl.checked[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* Between two nested namespaces: the middle level's number. */
+static int middle_receives_from_deeper(void *arg)
+{
+	pid_t deep;
+
+	CHILD_CHECK(passcred(sv[0]) == 0);
+	deep = pidns_fork();
+	CHILD_CHECK(deep >= 0);
+	if (deep == 0)
+		_exit(send_creds(sv[1], 1, true) ? 1 : 0);
+	CHILD_CHECK(recv_creds_pid(sv[0]) == deep);
+	CHILD_CHECK(deep != 1);
+	CHILD_CHECK(pidns_wait_status(deep) == 0);
+	return 0;
+}
+
+TEST(scm_creds_unix_nested_middle_receiver)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	init = run_in_ns(middle_receives_from_deeper, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- SCM_CREDENTIALS over NETLINK_USERSOCK --------------------------- */
+
+static int nl_socket(uint32_t *portid)
+{
+	struct sockaddr_nl addr = { .nl_family = AF_NETLINK };
+	socklen_t len = sizeof(addr);
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_USERSOCK);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    getsockname(fd, (struct sockaddr *)&addr, &len) ||
+	    passcred(fd)) {
+		close(fd);
+		return -1;
+	}
+	*portid = addr.nl_pid;
+	return fd;
+}
+
+static int nl_send(int fd, uint32_t portid)
+{
+	struct sockaddr_nl dst = { .nl_family = AF_NETLINK, .nl_pid = portid };
+	struct nlmsghdr nlh = { .nlmsg_len = sizeof(nlh), .nlmsg_type = 0x100 };
+
+	return sendto(fd, &nlh, sizeof(nlh), 0, (struct sockaddr *)&dst,
+		      sizeof(dst)) == sizeof(nlh) ? 0 : -1;
+}
+
+struct nl_pair {
+	int fd[2];
+	uint32_t port[2];
+};
+
+static int nl_pair_open(struct nl_pair *p)
+{
+	p->fd[0] = nl_socket(&p->port[0]);
+	p->fd[1] = nl_socket(&p->port[1]);
+	return p->fd[0] >= 0 && p->fd[1] >= 0 ? 0 : -1;
+}
+
+static struct nl_pair nlp;
+
+static int inner_nl_sends(void *arg)
+{
+	CHILD_CHECK(nl_send(nlp.fd[1], nlp.port[0]) == 0);
+	return 0;
+}
+
+TEST(scm_creds_netlink_inner_sender_outer_receiver)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (nl_pair_open(&nlp))
+		SKIP(return, "no NETLINK_USERSOCK: %m");
+	init = run_in_ns(inner_nl_sends, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_EQ(init, recv_creds_pid(nlp.fd[0]));
+}
+
+static int *nl_got;
+
+static int inner_nl_receives(void *arg)
+{
+	int *ready = arg;
+
+	pidns_post_byte(ready[1]);
+	*nl_got = recv_creds_pid(nlp.fd[1]);
+	return 0;
+}
+
+TEST(scm_creds_netlink_outer_sender_inner_receiver)
+{
+	int ready[2];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (nl_pair_open(&nlp))
+		SKIP(return, "no NETLINK_USERSOCK: %m");
+	nl_got = pidns_shared_alloc(sizeof(*nl_got));
+	ASSERT_NE(NULL, nl_got);
+	*nl_got = -1;
+	ASSERT_EQ(0, pidns_pipe(ready));
+	init = run_in_ns(inner_nl_receives, ready);
+	ASSERT_GE(init, 0);
+	ASSERT_TRUE(pidns_wait_byte(ready[0]));
+	ASSERT_EQ(0, nl_send(nlp.fd[0], nlp.port[1]));
+	EXPECT_EQ(0, pidns_wait_status(init));
+	/* The sender (us) has no number in the receiver's namespace. */
+	EXPECT_EQ(0, *nl_got);
+}
+
+/* Control: sender and receiver in the same namespace. */
+static int inner_nl_same_ns(void *arg)
+{
+	pid_t c = fork();
+
+	if (c == 0)
+		_exit(nl_send(nlp.fd[1], nlp.port[0]) ? 1 : 0);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	CHILD_CHECK(recv_creds_pid(nlp.fd[0]) == 2);
+	return 0;
+}
+
+TEST(scm_creds_netlink_same_ns)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (nl_pair_open(&nlp))
+		SKIP(return, "no NETLINK_USERSOCK: %m");
+	init = run_in_ns(inner_nl_same_ns, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- SO_PEERCRED ------------------------------------------------------- */
+
+static struct sockaddr_un peer_addr;
+static socklen_t peer_addr_len;
+
+static int listen_abstract(void)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	memset(&peer_addr, 0, sizeof(peer_addr));
+	peer_addr.sun_family = AF_UNIX;
+	snprintf(peer_addr.sun_path + 1, sizeof(peer_addr.sun_path) - 1,
+		 "pidns-peercred-%d", getpid());
+	peer_addr_len = offsetof(struct sockaddr_un, sun_path) + 1 +
+			strlen(peer_addr.sun_path + 1);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&peer_addr, peer_addr_len) ||
+	    listen(fd, 4))
+		return -1;
+	return fd;
+}
+
+static pid_t peer_pid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return -1;
+	return cred.pid;
+}
+
+static int inner_connects(void *arg)
+{
+	int *done = arg;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(connect(fd, (struct sockaddr *)&peer_addr,
+			    peer_addr_len) == 0);
+	/* The listener is the test, invisible here. */
+	CHILD_CHECK(peer_pid(fd) == 0);
+	pidns_wait_byte(done[0]);
+	return 0;
+}
+
+TEST(so_peercred_both_sides)
+{
+	int lfd, cfd, done[2];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	lfd = listen_abstract();
+	ASSERT_GE(lfd, 0);
+	ASSERT_EQ(0, pidns_pipe(done));
+	init = run_in_ns(inner_connects, done);
+	ASSERT_GE(init, 0);
+	cfd = accept(lfd, NULL, NULL);
+	ASSERT_GE(cfd, 0);
+	EXPECT_EQ(init, peer_pid(cfd));
+	pidns_post_byte(done[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_makes_socketpair_waits(void *arg)
+{
+	int *p = arg;	/* p[0..1] fd socket, p[2..3] hold pipe */
+	int pair[2];
+
+	CHILD_CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
+	CHILD_CHECK(peer_pid(pair[0]) == 1);
+	CHILD_CHECK(pidns_send_fd(p[1], pair[0]) == 0);
+	pidns_wait_byte(p[2]);
+	return 0;
+}
+
+/* The peer of a socketpair is its creator, translated at read time. */
+TEST(so_peercred_socketpair_made_inside)
+{
+	int p[4], fd;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, p));
+	ASSERT_EQ(0, pidns_pipe(p + 2));
+	init = run_in_ns(inner_makes_socketpair_waits, p);
+	ASSERT_GE(init, 0);
+	fd = pidns_recv_fd(p[0]);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(init, peer_pid(fd));
+	pidns_post_byte(p[3]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- SysV IPC ------------------------------------------------------------ */
+
+struct small_msg {
+	long mtype;
+	char mtext[8];
+};
+
+static int ipc_id;
+
+static int inner_msgsnd(void *arg)
+{
+	struct small_msg m = { .mtype = 1, .mtext = "x" };
+	int *go = arg;
+	struct msqid_ds ds;
+
+	CHILD_CHECK(msgsnd(ipc_id, &m, 1, 0) == 0);
+	pidns_post_byte(go[1]);
+	/* Wait for the test to receive, then look at lrpid. */
+	pidns_wait_byte(go[2]);
+	CHILD_CHECK(msgctl(ipc_id, IPC_STAT, &ds) == 0);
+	CHILD_CHECK(ds.msg_lspid == 1);
+	CHILD_CHECK(ds.msg_lrpid == 0);
+	return 0;
+}
+
+TEST(sysv_msg_lspid_lrpid_translated)
+{
+	struct small_msg m;
+	struct msqid_ds ds;
+	int go[4];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ipc_id = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	if (ipc_id < 0)
+		SKIP(return, "no SysV message queues: %m");
+	ASSERT_EQ(0, pidns_pipe(go));
+	ASSERT_EQ(0, pidns_pipe(go + 2));
+	init = run_in_ns(inner_msgsnd, go);
+	ASSERT_GE(init, 0);
+	ASSERT_TRUE(pidns_wait_byte(go[0]));
+	ASSERT_EQ(0, msgctl(ipc_id, IPC_STAT, &ds));
+	EXPECT_EQ(init, ds.msg_lspid);
+	ASSERT_EQ(1, msgrcv(ipc_id, &m, 1, 0, 0));
+	ASSERT_EQ(0, msgctl(ipc_id, IPC_STAT, &ds));
+	EXPECT_EQ(getpid(), ds.msg_lrpid);
+	pidns_post_byte(go[3]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	msgctl(ipc_id, IPC_RMID, NULL);
+}
+
+static int inner_shm(void *arg)
+{
+	int *p = arg;	/* p[1]: report id; p[2]: wait for test's attach */
+	struct shmid_ds ds;
+	void *addr;
+
+	ipc_id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	CHILD_CHECK(ipc_id >= 0);
+	addr = shmat(ipc_id, NULL, 0);
+	CHILD_CHECK(addr != (void *)-1);
+	pidns_send_int(p[1], ipc_id);
+	pidns_wait_byte(p[2]);
+	CHILD_CHECK(shmctl(ipc_id, IPC_STAT, &ds) == 0);
+	CHILD_CHECK(ds.shm_cpid == 1);
+	CHILD_CHECK(ds.shm_lpid == 0);	/* the test attached last */
+	shmdt(addr);
+	return 0;
+}
+
+TEST(sysv_shm_cpid_lpid_translated)
+{
+	struct shmid_ds ds;
+	int p[4], id = -1;
+	pid_t init;
+	void *addr;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, pidns_pipe(p));
+	ASSERT_EQ(0, pidns_pipe(p + 2));
+	init = run_in_ns(inner_shm, p);
+	ASSERT_GE(init, 0);
+	if (pidns_recv_int(p[0], &id)) {
+		pidns_wait_status(init);
+		SKIP(return, "no SysV shared memory");
+	}
+	ASSERT_EQ(0, shmctl(id, IPC_STAT, &ds));
+	EXPECT_EQ(init, ds.shm_cpid);
+	EXPECT_EQ(init, ds.shm_lpid);
+	addr = shmat(id, NULL, 0);
+	ASSERT_NE((void *)-1, addr);
+	ASSERT_EQ(0, shmctl(id, IPC_STAT, &ds));
+	EXPECT_EQ(getpid(), ds.shm_lpid);
+	pidns_post_byte(p[3]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	shmdt(addr);
+	shmctl(id, IPC_RMID, NULL);
+}
+
+static int inner_semop(void *arg)
+{
+	int *go = arg;
+	struct sembuf op = { .sem_num = 0, .sem_op = 1 };
+
+	CHILD_CHECK(semop(ipc_id, &op, 1) == 0);
+	CHILD_CHECK(semctl(ipc_id, 0, GETPID) == 1);
+	pidns_post_byte(go[1]);
+	pidns_wait_byte(go[2]);
+	/* The test did the last operation: it has no number here. */
+	CHILD_CHECK(semctl(ipc_id, 0, GETPID) == 0);
+	return 0;
+}
+
+TEST(sysv_sem_getpid_translated)
+{
+	struct sembuf op = { .sem_num = 0, .sem_op = 1 };
+	int go[4];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ipc_id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	if (ipc_id < 0)
+		SKIP(return, "no SysV semaphores: %m");
+	ASSERT_EQ(0, pidns_pipe(go));
+	ASSERT_EQ(0, pidns_pipe(go + 2));
+	init = run_in_ns(inner_semop, go);
+	ASSERT_GE(init, 0);
+	ASSERT_TRUE(pidns_wait_byte(go[0]));
+	EXPECT_EQ(init, semctl(ipc_id, 0, GETPID));
+	ASSERT_EQ(0, semop(ipc_id, &op, 1));
+	EXPECT_EQ(getpid(), semctl(ipc_id, 0, GETPID));
+	pidns_post_byte(go[3]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	semctl(ipc_id, 0, IPC_RMID);
+}
+
+/* ---- file locks ------------------------------------------------------- */
+
+static int lock_fd;
+
+static int set_wrlock(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+/* l_pid of the lock that conflicts with a write lock, or -2. */
+static pid_t getlk_pid(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_GETLK, &fl) || fl.l_type == F_UNLCK)
+		return -2;
+	return fl.l_pid;
+}
+
+static int inner_locks(void *arg)
+{
+	int *p = arg;
+
+	CHILD_CHECK(set_wrlock(lock_fd) == 0);
+	pidns_post_byte(p[1]);
+	pidns_wait_byte(p[2]);
+	return 0;
+}
+
+static int make_lock_file(void)
+{
+	int fd = memfd_create("pidns-lock", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, 4096))
+		return -1;
+	return fd;
+}
+
+TEST(f_getlk_l_pid_outer_view)
+{
+	pid_t init;
+	int p[4];
+
+	PIDNS_REQUIRE();
+	lock_fd = make_lock_file();
+	ASSERT_GE(lock_fd, 0);
+	ASSERT_EQ(0, pidns_pipe(p));
+	ASSERT_EQ(0, pidns_pipe(p + 2));
+	init = run_in_ns(inner_locks, p);
+	ASSERT_GE(init, 0);
+	ASSERT_TRUE(pidns_wait_byte(p[0]));
+	EXPECT_EQ(init, getlk_pid(lock_fd));
+	pidns_post_byte(p[3]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_getlk(void *arg)
+{
+	pid_t c;
+	int p[4];
+
+	/* Outside lock (the test's): invisible owner. */
+	CHILD_CHECK(getlk_pid(lock_fd) == 0);
+	/* A lock of our own child: its inner number. */
+	CHILD_CHECK(pipe(p) == 0 && pipe(p + 2) == 0);
+	c = fork();
+	if (c == 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+				    .l_start = 4096, .l_len = 1 };
+
+		CHILD_CHECK(fcntl(lock_fd, F_SETLK, &fl) == 0);
+		pidns_post_byte(p[1]);
+		pidns_wait_byte(p[2]);
+		_exit(0);
+	}
+	CHILD_CHECK(pidns_wait_byte(p[0]));
+	{
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+				    .l_start = 4096, .l_len = 1 };
+
+		CHILD_CHECK(fcntl(lock_fd, F_GETLK, &fl) == 0);
+		CHILD_CHECK(fl.l_type == F_WRLCK && fl.l_pid == 2);
+	}
+	pidns_post_byte(p[3]);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	return 0;
+}
+
+TEST(f_getlk_l_pid_inner_view)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_len = 4096 };
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	lock_fd = make_lock_file();
+	ASSERT_GE(lock_fd, 0);
+	ASSERT_EQ(0, fcntl(lock_fd, F_SETLK, &fl));
+	init = run_in_ns(inner_getlk, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* Find the /proc/locks line of @fd's inode; return its pid or -2. */
+static pid_t proc_locks_pid(int procfd, int fd)
+{
+	char buf[16384], key[64], *line;
+	struct stat st;
+
+	if (fstat(fd, &st) ||
+	    pidns_read_file_at(procfd, "locks", buf, sizeof(buf)) < 0)
+		return -2;
+	snprintf(key, sizeof(key), ":%lu ", (unsigned long)st.st_ino);
+	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		char type[16], adv[16], rw[16];
+		int pid;
+
+		if (!strstr(line, key) || strstr(line, "->"))
+			continue;
+		if (sscanf(line, "%*d: %15s %15s %15s %d", type, adv, rw,
+			   &pid) == 4)
+			return pid;
+	}
+	return -2;
+}
+
+TEST(proc_locks_outer_view_shows_outer_pid)
+{
+	int procfd, p[4];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	procfd = pidns_proc_open();
+	ASSERT_GE(procfd, 0);
+	lock_fd = make_lock_file();
+	ASSERT_GE(lock_fd, 0);
+	ASSERT_EQ(0, pidns_pipe(p));
+	ASSERT_EQ(0, pidns_pipe(p + 2));
+	init = run_in_ns(inner_locks, p);
+	ASSERT_GE(init, 0);
+	ASSERT_TRUE(pidns_wait_byte(p[0]));
+	EXPECT_EQ(init, proc_locks_pid(procfd, lock_fd));
+	pidns_post_byte(p[3]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_reads_locks(void *arg)
+{
+	int procfd = pidns_proc_open();
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int own;
+
+	CHILD_CHECK(procfd >= 0);
+	/* The test's lock has an owner we cannot name: not listed. */
+	CHILD_CHECK(proc_locks_pid(procfd, lock_fd) == -2);
+	/* Our own lock on another file is listed with our number. */
+	own = make_lock_file();
+	CHILD_CHECK(own >= 0 && fcntl(own, F_SETLK, &fl) == 0);
+	CHILD_CHECK(proc_locks_pid(procfd, own) == 1);
+	return 0;
+}
+
+TEST(proc_locks_inner_view)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	lock_fd = make_lock_file();
+	ASSERT_GE(lock_fd, 0);
+	ASSERT_EQ(0, set_wrlock(lock_fd));
+	init = run_in_ns(inner_reads_locks, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- F_GETOWN / F_GETOWN_EX ------------------------------------------- */
+
+static int own_fd;
+
+static int inner_setown(void *arg)
+{
+	int *p = arg;
+	struct f_owner_ex ex = { .type = F_OWNER_TID, .pid = sys_gettid() };
+
+	CHILD_CHECK(fcntl(own_fd, F_SETOWN, getpid()) == 0);
+	pidns_post_byte(p[1]);
+	pidns_wait_byte(p[2]);
+	CHILD_CHECK(fcntl(own_fd, F_SETOWN_EX, &ex) == 0);
+	pidns_post_byte(p[1]);
+	pidns_wait_byte(p[2]);
+	CHILD_CHECK(setsid() == 1);
+	ex.type = F_OWNER_PGRP;
+	ex.pid = 1;
+	CHILD_CHECK(fcntl(own_fd, F_SETOWN_EX, &ex) == 0);
+	pidns_post_byte(p[1]);
+	pidns_wait_byte(p[2]);
+	return 0;
+}
+
+TEST(f_getown_outer_view)
+{
+	struct f_owner_ex ex;
+	int pair[2], p[4];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, pair));
+	own_fd = pair[0];
+	ASSERT_EQ(0, pidns_pipe(p));
+	ASSERT_EQ(0, pidns_pipe(p + 2));
+	init = run_in_ns(inner_setown, p);
+	ASSERT_GE(init, 0);
+
+	ASSERT_TRUE(pidns_wait_byte(p[0]));
+	EXPECT_EQ(init, fcntl(own_fd, F_GETOWN));
+	ASSERT_EQ(0, fcntl(own_fd, F_GETOWN_EX, &ex));
+	EXPECT_EQ(F_OWNER_PID, ex.type);
+	EXPECT_EQ(init, ex.pid);
+	pidns_post_byte(p[3]);
+
+	ASSERT_TRUE(pidns_wait_byte(p[0]));
+	ASSERT_EQ(0, fcntl(own_fd, F_GETOWN_EX, &ex));
+	EXPECT_EQ(F_OWNER_TID, ex.type);
+	EXPECT_EQ(init, ex.pid);
+	pidns_post_byte(p[3]);
+
+	ASSERT_TRUE(pidns_wait_byte(p[0]));
+	ASSERT_EQ(0, fcntl(own_fd, F_GETOWN_EX, &ex));
+	EXPECT_EQ(F_OWNER_PGRP, ex.type);
+	EXPECT_EQ(init, ex.pid);
+	EXPECT_EQ(-init, fcntl(own_fd, F_GETOWN));
+	pidns_post_byte(p[3]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_getown(void *arg)
+{
+	struct f_owner_ex ex;
+	int *outer = arg;
+
+	CHILD_CHECK(fcntl(own_fd, F_GETOWN) == 0);
+	CHILD_CHECK(fcntl(own_fd, F_GETOWN_EX, &ex) == 0);
+	CHILD_CHECK(ex.pid == 0);
+	/* An outside number cannot be made the owner. */
+	CHILD_CHECK_ERR(fcntl(own_fd, F_SETOWN, *outer), ESRCH);
+	CHILD_CHECK_ERR(fcntl(own_fd, F_SETOWN, -*outer), ESRCH);
+	return 0;
+}
+
+TEST(f_getown_inner_view)
+{
+	int pair[2], me;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, pair));
+	own_fd = pair[0];
+	me = getpid();
+	ASSERT_EQ(0, fcntl(own_fd, F_SETOWN, me));
+	init = run_in_ns(inner_getown, &me);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	/* Still ours. */
+	EXPECT_EQ(me, fcntl(own_fd, F_GETOWN));
+}
+
+/* ---- ptrace ------------------------------------------------------------ */
+
+static int inner_forks_on_go(void *arg)
+{
+	int *go = arg;
+	pid_t c;
+
+	pidns_wait_byte(go[0]);
+	c = fork();
+	if (c == 0)
+		_exit(0);
+	CHILD_CHECK(c == 2);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	return 0;
+}
+
+/* PTRACE_EVENT_FORK reports the new child in the tracer's namespace. */
+TEST(ptrace_fork_eventmsg_outer_tracer)
+{
+	unsigned long msg = 0;
+	int go[2], st;
+	pid_t init, c;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, pidns_pipe(go));
+	init = run_in_ns(inner_forks_on_go, go);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, init, 0, PTRACE_O_TRACEFORK));
+	pidns_post_byte(go[1]);
+	ASSERT_EQ(init, waitpid(init, &st, __WALL));
+	ASSERT_TRUE(WIFSTOPPED(st));
+	ASSERT_EQ(SIGTRAP | (PTRACE_EVENT_FORK << 8), st >> 8);
+	ASSERT_EQ(0, ptrace(PTRACE_GETEVENTMSG, init, 0, &msg));
+	EXPECT_NE(2, msg);
+	/* The auto-attached child stops under that same number. */
+	c = waitpid(-1, &st, __WALL);
+	EXPECT_EQ((pid_t)msg, c);
+	ASSERT_EQ(0, ptrace(PTRACE_DETACH, c, 0, 0));
+	ASSERT_EQ(0, ptrace(PTRACE_DETACH, init, 0, 0));
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_tracer(void *arg)
+{
+	unsigned long msg = 0;
+	int go[2], st;
+	pid_t t;
+
+	CHILD_CHECK(pipe(go) == 0);
+	t = fork();
+	if (t == 0) {
+		pid_t g;
+
+		pidns_wait_byte(go[0]);
+		g = fork();
+		if (g == 0)
+			_exit(0);
+		_exit(pidns_wait_status(g));
+	}
+	CHILD_CHECK(ptrace(PTRACE_SEIZE, t, 0, PTRACE_O_TRACEFORK) == 0);
+	pidns_post_byte(go[1]);
+	CHILD_CHECK(waitpid(t, &st, __WALL) == t);
+	CHILD_CHECK(st >> 8 == (SIGTRAP | (PTRACE_EVENT_FORK << 8)));
+	CHILD_CHECK(ptrace(PTRACE_GETEVENTMSG, t, 0, &msg) == 0);
+	CHILD_CHECK(msg == 3);
+	CHILD_CHECK(waitpid(3, &st, __WALL) == 3);
+	CHILD_CHECK(ptrace(PTRACE_DETACH, 3, 0, 0) == 0);
+	CHILD_CHECK(ptrace(PTRACE_DETACH, t, 0, 0) == 0);
+	CHILD_CHECK(pidns_wait_status(t) == 0);
+	return 0;
+}
+
+TEST(ptrace_fork_eventmsg_inner_tracer)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = run_in_ns(inner_tracer, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+struct getsiginfo_ctl {
+	int procfd;
+	int up[2];	/* tracee -> test: its outer pid */
+	int seized[2];	/* test -> init: tracee is traced */
+	int done[2];	/* test -> tracee: exit */
+};
+
+static int inner_signals_tracee(void *arg)
+{
+	struct getsiginfo_ctl *g = arg;
+	pid_t t;
+
+	t = fork();
+	if (t == 0) {
+		signal(SIGUSR1, SIG_IGN);
+		pidns_send_int(g->up[1], pidns_self_in_proc(g->procfd));
+		pidns_wait_byte(g->done[0]);
+		_exit(0);
+	}
+	CHILD_CHECK(t == 2);
+	CHILD_CHECK(pidns_wait_byte(g->seized[0]));
+	CHILD_CHECK(kill(t, SIGUSR1) == 0);
+	return pidns_wait_status(t);
+}
+
+/*
+ * PTRACE_GETSIGINFO gives the siginfo as the tracee received it: a tracer
+ * in an ancestor namespace sees the sender's number in the tracee's
+ * namespace (upstream's rule, relied upon by checkpoint/restore).
+ */
+TEST(ptrace_getsiginfo_as_tracee_received)
+{
+	struct getsiginfo_ctl g;
+	siginfo_t si;
+	int t = 0, st;
+	pid_t init;
+	long tracer[1];
+
+	PIDNS_REQUIRE();
+	g.procfd = pidns_proc_open();
+	ASSERT_GE(g.procfd, 0);
+	ASSERT_EQ(0, pidns_pipe(g.up));
+	ASSERT_EQ(0, pidns_pipe(g.seized));
+	ASSERT_EQ(0, pidns_pipe(g.done));
+	init = run_in_ns(inner_signals_tracee, &g);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, pidns_recv_int(g.up[0], &t));
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, t, 0, 0));
+	/* TracerPid is us in our proc... */
+	ASSERT_EQ(1, pidns_status_field(g.procfd, t, "TracerPid", tracer, 1));
+	EXPECT_EQ(getpid(), tracer[0]);
+	pidns_post_byte(g.seized[1]);	/* let init send the signal */
+	ASSERT_EQ(t, waitpid(t, &st, __WALL));
+	ASSERT_TRUE(WIFSTOPPED(st));
+	ASSERT_EQ(SIGUSR1, WSTOPSIG(st));
+	memset(&si, 0, sizeof(si));
+	ASSERT_EQ(0, ptrace(PTRACE_GETSIGINFO, t, 0, &si));
+	EXPECT_EQ(SIGUSR1, si.si_signo);
+	EXPECT_EQ(SI_USER, si.si_code);
+	EXPECT_EQ(1, si.si_pid);
+	ASSERT_EQ(0, ptrace(PTRACE_DETACH, t, 0, 0));
+	pidns_post_byte(g.done[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+struct tracerpid_ctl {
+	int outer_procfd;
+	int up[2];	/* tracee -> test: its outer pid; init -> test: done */
+	int seized[2];	/* test -> init: tracee is traced */
+	int done[2];	/* test -> tracee: exit */
+};
+
+static int inner_reads_tracerpid(void *arg)
+{
+	struct tracerpid_ctl *t = arg;
+	int procfd = pidns_proc_open();
+	long tracer[1];
+	pid_t c;
+
+	CHILD_CHECK(procfd >= 0);
+	c = fork();
+	if (c == 0) {
+		pidns_send_int(t->up[1], pidns_self_in_proc(t->outer_procfd));
+		pidns_wait_byte(t->done[0]);
+		_exit(0);
+	}
+	CHILD_CHECK(pidns_wait_byte(t->seized[0]));
+	CHILD_CHECK(pidns_status_field(procfd, c, "TracerPid", tracer, 1) == 1);
+	CHILD_CHECK(tracer[0] == 0);
+	pidns_post_byte(t->up[1]);
+	return pidns_wait_status(c);
+}
+
+/* ...and 0 in the proc of the tracee's namespace, where we are invisible. */
+TEST(tracerpid_invisible_zero)
+{
+	struct tracerpid_ctl t;
+	pid_t init;
+	int c = 0;
+
+	PIDNS_REQUIRE();
+	t.outer_procfd = pidns_proc_open();
+	ASSERT_GE(t.outer_procfd, 0);
+	ASSERT_EQ(0, pidns_pipe(t.up));
+	ASSERT_EQ(0, pidns_pipe(t.seized));
+	ASSERT_EQ(0, pidns_pipe(t.done));
+	init = run_in_ns(inner_reads_tracerpid, &t);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, pidns_recv_int(t.up[0], &c));
+	ASSERT_GT(c, 0);
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, c, 0, 0));
+	pidns_post_byte(t.seized[1]);
+	ASSERT_TRUE(pidns_wait_byte(t.up[0]));
+	/* Detaching needs a ptrace-stop. */
+	ASSERT_EQ(0, ptrace(PTRACE_INTERRUPT, c, 0, 0));
+	ASSERT_EQ(c, waitpid(c, NULL, __WALL));
+	ASSERT_EQ(0, ptrace(PTRACE_DETACH, c, 0, 0));
+	pidns_post_byte(t.done[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- seccomp user notification ---------------------------------------- */
+
+/* Install a filter sending getppid() to a listener; returns the listener. */
+static int install_notify_filter(void)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = ARRAY_SIZE(filter),
+		.filter = filter,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		       SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+/* Receive one notification, answer it with 42; return the request pid. */
+static pid_t serve_one_notification(int listener)
+{
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+
+	memset(&req, 0, sizeof(req));
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req))
+		return -1;
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req.id;
+	resp.val = 42;
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp))
+		return -1;
+	return req.pid;
+}
+
+/* The notifying task: install, hand over the listener, make the call. */
+static int notifying_task(int fdsock)
+{
+	int listener = install_notify_filter();
+
+	if (listener < 0)
+		return 4;
+	if (pidns_send_fd(fdsock, listener))
+		return 1;
+	close(listener);
+	return syscall(SYS_getppid) == 42 ? 0 : 1;
+}
+
+static int inner_notifies(void *arg)
+{
+	return notifying_task(*(int *)arg);
+}
+
+TEST(seccomp_notif_pid_outer_supervisor)
+{
+	int fdsock[2], listener, st;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, fdsock));
+	init = run_in_ns(inner_notifies, &fdsock[1]);
+	ASSERT_GE(init, 0);
+	close(fdsock[1]);
+	listener = pidns_recv_fd(fdsock[0]);
+	if (listener < 0) {
+		st = pidns_wait_status(init);
+		if (st == 4)
+			SKIP(return, "no seccomp user notification");
+		ASSERT_GE(listener, 0);
+	}
+	EXPECT_EQ(init, serve_one_notification(listener));
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_supervises(void *arg)
+{
+	int listener = pidns_recv_fd(*(int *)arg);
+	pid_t c;
+
+	if (listener < 0)
+		return 4;
+	/* The outside task is invisible... */
+	CHILD_CHECK(serve_one_notification(listener) == 0);
+	close(listener);
+	/* ...a task of our own namespace is named by its inner number. */
+	{
+		int pair[2];
+
+		CHILD_CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) == 0);
+		c = fork();
+		if (c == 0)
+			_exit(notifying_task(pair[1]));
+		listener = pidns_recv_fd(pair[0]);
+		CHILD_CHECK(listener >= 0);
+		CHILD_CHECK(serve_one_notification(listener) == 2);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+	}
+	return 0;
+}
+
+TEST(seccomp_notif_pid_inner_supervisor)
+{
+	int fdsock[2], st;
+	pid_t init, t;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, fdsock));
+	init = run_in_ns(inner_supervises, &fdsock[0]);
+	ASSERT_GE(init, 0);
+	t = fork();
+	ASSERT_GE(t, 0);
+	if (t == 0)
+		_exit(notifying_task(fdsock[1]));
+	st = pidns_wait_status(t);
+	if (st == 4) {
+		close(fdsock[1]);
+		pidns_wait_status(init);
+		SKIP(return, "no seccomp user notification");
+	}
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- mq_notify ---------------------------------------------------------- */
+
+static char mq_name[64];
+
+static mqd_t open_test_mq(void)
+{
+	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 16 };
+
+	snprintf(mq_name, sizeof(mq_name), "/pidns-mq-%d", getpid());
+	return mq_open(mq_name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+}
+
+static int notify_me(mqd_t mq, int sig)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = sig,
+	};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return mq_notify(mq, &sev);
+}
+
+static int wait_sig_pid(int sig, int *code)
+{
+	siginfo_t info;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	memset(&info, 0, sizeof(info));
+	if (sigwaitinfo(&set, &info) != sig)
+		return -1;
+	*code = info.si_code;
+	return info.si_pid;
+}
+
+static mqd_t test_mq;
+
+static int inner_mq_send(void *arg)
+{
+	CHILD_CHECK(mq_send(test_mq, "x", 1, 0) == 0);
+	return 0;
+}
+
+TEST(mq_notify_si_pid_outer_receiver)
+{
+	int code = 0;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	test_mq = open_test_mq();
+	if (test_mq == (mqd_t)-1)
+		SKIP(return, "no POSIX message queues: %m");
+	mq_unlink(mq_name);
+	ASSERT_EQ(0, notify_me(test_mq, SIGUSR1));
+	init = run_in_ns(inner_mq_send, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(init, wait_sig_pid(SIGUSR1, &code));
+	EXPECT_EQ(SI_MESGQ, code);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_mq_notified(void *arg)
+{
+	int *ready = arg;
+	int code = 0;
+	pid_t c;
+
+	/* A non-init member, so nothing about init's signals interferes. */
+	c = fork();
+	if (c == 0) {
+		CHILD_CHECK(notify_me(test_mq, SIGUSR1) == 0);
+		pidns_post_byte(ready[1]);
+		CHILD_CHECK(wait_sig_pid(SIGUSR1, &code) == 0);
+		CHILD_CHECK(code == SI_MESGQ);
+		_exit(0);
+	}
+	return pidns_wait_status(c);
+}
+
+TEST(mq_notify_si_pid_inner_receiver)
+{
+	int ready[2];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	test_mq = open_test_mq();
+	if (test_mq == (mqd_t)-1)
+		SKIP(return, "no POSIX message queues: %m");
+	mq_unlink(mq_name);
+	ASSERT_EQ(0, pidns_pipe(ready));
+	init = run_in_ns(inner_mq_notified, ready);
+	ASSERT_GE(init, 0);
+	ASSERT_TRUE(pidns_wait_byte(ready[0]));
+	ASSERT_EQ(0, mq_send(test_mq, "x", 1, 0));
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- process-group signals -------------------------------------------- */
+
+/*
+ * The test process leads its process group (the harness does setpgrp()).
+ * A member M of the group lives in the test's namespace and records the
+ * SIGUSR1 it gets; a sender in a child namespace, still in the group,
+ * signals the whole group.  M must see the sender's number in M's
+ * namespace.
+ */
+struct pgrp_ctl {
+	struct pidns_sigrec rec;
+	int ready[2];
+};
+
+static pid_t start_group_member(struct pgrp_ctl *ctl)
+{
+	pid_t m = fork();
+
+	if (m == 0) {
+		pidns_sigrec = &ctl->rec;
+		CHILD_CHECK(pidns_catch_signal(SIGUSR1) == 0);
+		pidns_post_byte(ctl->ready[1]);
+		pidns_wait_signal();
+		_exit(0);
+	}
+	return m;
+}
+
+static int init_kill0(void *arg)
+{
+	CHILD_CHECK(getpgrp() == 0);	/* the group is outside */
+	CHILD_CHECK(kill(0, SIGUSR1) == 0);
+	return 0;
+}
+
+TEST(kill0_si_pid_translated)
+{
+	struct pgrp_ctl *ctl;
+	pid_t m, init;
+
+	PIDNS_REQUIRE();
+	ctl = pidns_shared_alloc(sizeof(*ctl));
+	ASSERT_NE(NULL, ctl);
+	ASSERT_EQ(getpid(), getpgrp());
+	ASSERT_EQ(0, pidns_pipe(ctl->ready));
+	signal(SIGUSR1, SIG_IGN);	/* we are in the group too */
+	m = start_group_member(ctl);
+	ASSERT_GE(m, 0);
+	ASSERT_TRUE(pidns_wait_byte(ctl->ready[0]));
+	init = run_in_ns(init_kill0, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_EQ(0, pidns_wait_status(m));
+	EXPECT_EQ(1, ctl->rec.count);
+	EXPECT_EQ(SI_USER, ctl->rec.code);
+	EXPECT_EQ(init, ctl->rec.pid) {
+		TH_LOG("sender is %d here, got si_pid %d", init, ctl->rec.pid);
+	}
+}
+
+struct killpg_ctl {
+	int res[2];
+	int outer_procfd;
+};
+
+static int member_killpg(void *arg)
+{
+	struct killpg_ctl *k = arg;
+	pid_t c = fork();
+
+	if (c == 0) {
+		CHILD_CHECK(getpid() == 2);
+		/* Our number in the test's namespace, for the check. */
+		pidns_send_int(k->res[1], pidns_self_in_proc(k->outer_procfd));
+		CHILD_CHECK(killpg(getpgrp(), SIGUSR1) == 0);
+		_exit(0);
+	}
+	return pidns_wait_status(c);
+}
+
+/* The same from a non-init member, with killpg(). */
+TEST(killpg_si_pid_translated)
+{
+	struct pgrp_ctl *ctl;
+	struct killpg_ctl k;
+	int sender = 0;
+	pid_t m, init;
+
+	PIDNS_REQUIRE();
+	k.outer_procfd = pidns_proc_open();
+	ASSERT_GE(k.outer_procfd, 0);
+	ASSERT_EQ(0, pidns_pipe(k.res));
+	ctl = pidns_shared_alloc(sizeof(*ctl));
+	ASSERT_NE(NULL, ctl);
+	ASSERT_EQ(0, pidns_pipe(ctl->ready));
+	signal(SIGUSR1, SIG_IGN);
+	m = start_group_member(ctl);
+	ASSERT_GE(m, 0);
+	ASSERT_TRUE(pidns_wait_byte(ctl->ready[0]));
+	init = run_in_ns(member_killpg, &k);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, pidns_recv_int(k.res[0], &sender));
+	ASSERT_GT(sender, 2);
+	EXPECT_EQ(0, pidns_wait_status(m));
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_EQ(1, ctl->rec.count);
+	EXPECT_EQ(SI_USER, ctl->rec.code);
+	EXPECT_EQ(sender, ctl->rec.pid) {
+		TH_LOG("sender is %d here, got si_pid %d", sender,
+		       ctl->rec.pid);
+	}
+}
+
+/* Control: a member in the sender's own namespace gets the inner number. */
+static int init_group_same_ns(void *arg)
+{
+	struct pgrp_ctl *ctl = arg;
+	pid_t m = start_group_member(ctl);
+
+	CHILD_CHECK(m == 2);
+	CHILD_CHECK(pidns_wait_byte(ctl->ready[0]));
+	CHILD_CHECK(kill(0, SIGUSR1) == 0);
+	CHILD_CHECK(pidns_wait_status(m) == 0);
+	CHILD_CHECK(ctl->rec.count == 1 && ctl->rec.pid == 1);
+	return 0;
+}
+
+TEST(kill0_member_in_same_ns)
+{
+	struct pgrp_ctl *ctl;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ctl = pidns_shared_alloc(sizeof(*ctl));
+	ASSERT_NE(NULL, ctl);
+	ASSERT_EQ(0, pidns_pipe(ctl->ready));
+	signal(SIGUSR1, SIG_IGN);
+	init = run_in_ns(init_group_same_ns, ctl);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* A member in a namespace below the sender's gets si_pid 0. */
+static int init_group_deeper(void *arg)
+{
+	struct pgrp_ctl *ctl = arg;
+	pid_t m = pidns_fork();
+
+	if (m == 0) {
+		pidns_sigrec = &ctl->rec;
+		CHILD_CHECK(pidns_catch_signal(SIGUSR1) == 0);
+		pidns_post_byte(ctl->ready[1]);
+		pidns_wait_signal();
+		_exit(0);
+	}
+	CHILD_CHECK(m > 0);
+	CHILD_CHECK(pidns_wait_byte(ctl->ready[0]));
+	CHILD_CHECK(kill(0, SIGUSR1) == 0);
+	CHILD_CHECK(pidns_wait_status(m) == 0);
+	CHILD_CHECK(ctl->rec.count == 1 && ctl->rec.pid == 0);
+	return 0;
+}
+
+TEST(kill0_member_in_deeper_ns)
+{
+	struct pgrp_ctl *ctl;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ctl = pidns_shared_alloc(sizeof(*ctl));
+	ASSERT_NE(NULL, ctl);
+	ASSERT_EQ(0, pidns_pipe(ctl->ready));
+	signal(SIGUSR1, SIG_IGN);
+	init = run_in_ns(init_group_deeper, ctl);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- pidfd fdinfo --------------------------------------------------------- */
+
+/* Pid: and NSpid: of <procfd>/self/fdinfo/<fd>; returns NSpid count. */
+static int pidfd_info(int procfd, int fd, long *pid, long *nspid, int max)
+{
+	char path[64], buf[1024], *p;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "self/fdinfo/%d", fd);
+	if (pidns_read_file_at(procfd, path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, "\nPid:");
+	if (!p)
+		return -1;
+	*pid = strtol(p + 5, NULL, 10);
+	p = strstr(buf, "\nNSpid:");
+	if (!p)
+		return -1;
+	p += 7;
+	while (n < max) {
+		char *end;
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		nspid[n++] = v;
+		p = end;
+		if (*p == '\n')
+			break;
+	}
+	return n;
+}
+
+TEST(pidfd_fdinfo_outer_view)
+{
+	int hold[2], procfd, pidfd;
+	long pid = 0, nspid[4];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	procfd = pidns_proc_open();
+	ASSERT_GE(procfd, 0);
+	ASSERT_EQ(0, pidns_pipe(hold));
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		close(hold[1]);
+		pidns_wait_byte(hold[0]);
+		_exit(0);
+	}
+	pidfd = sys_pidfd_open(init, 0);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(2, pidfd_info(procfd, pidfd, &pid, nspid, 4));
+	EXPECT_EQ(init, pid);
+	EXPECT_EQ(init, nspid[0]);
+	EXPECT_EQ(1, nspid[1]);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	/* Reaped: -1. */
+	ASSERT_EQ(1, pidfd_info(procfd, pidfd, &pid, nspid, 4));
+	EXPECT_EQ(-1, pid);
+	EXPECT_EQ(-1, nspid[0]);
+}
+
+static int inner_fdinfo(void *arg)
+{
+	int *outer = arg;	/* outer[0]: test pidfd, outer[1]: outer procfd */
+	int procfd = pidns_proc_open();
+	long pid = 0, nspid[4];
+	int hold[2], fd;
+	pid_t c;
+
+	CHILD_CHECK(procfd >= 0 && pipe(hold) == 0);
+	c = fork();
+	if (c == 0) {
+		close(hold[1]);
+		pidns_wait_byte(hold[0]);
+		_exit(0);
+	}
+	fd = sys_pidfd_open(c, 0);
+	CHILD_CHECK(fd >= 0);
+	/* Our proc: inner numbers only. */
+	CHILD_CHECK(pidfd_info(procfd, fd, &pid, nspid, 4) == 1);
+	CHILD_CHECK(pid == 2 && nspid[0] == 2);
+	/* The outer proc, read by us: the proc's namespace decides. */
+	CHILD_CHECK(pidfd_info(outer[1], fd, &pid, nspid, 4) == 2);
+	CHILD_CHECK(pid > 2 && nspid[0] == pid && nspid[1] == 2);
+	/* A pidfd for the (invisible) test process, via our proc: 0. */
+	CHILD_CHECK(pidfd_info(procfd, outer[0], &pid, nspid, 4) == 1);
+	CHILD_CHECK(pid == 0 && nspid[0] == 0);
+	close(hold[1]);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	return 0;
+}
+
+TEST(pidfd_fdinfo_inner_view)
+{
+	int outer[2];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	outer[0] = sys_pidfd_open(getpid(), 0);
+	ASSERT_GE(outer[0], 0);
+	outer[1] = pidns_proc_open();
+	ASSERT_GE(outer[1], 0);
+	init = run_in_ns(inner_fdinfo, outer);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- /proc/loadavg ----------------------------------------------------- */
+
+/* The last field of <procfd>/loadavg. */
+static long loadavg_last_pid(int procfd)
+{
+	char buf[256], *p;
+
+	if (pidns_read_file_at(procfd, "loadavg", buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strrchr(buf, ' ');
+	return p ? strtol(p + 1, NULL, 10) : -1;
+}
+
+static int inner_proc_sender(void *arg)
+{
+	int *p = arg;	/* p[1] fd socket, p[2] hold */
+	int procfd = pidns_proc_open();
+	pid_t c;
+
+	CHILD_CHECK(procfd >= 0);
+	c = fork();	/* last pid here: 2 */
+	if (c == 0)
+		_exit(0);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	CHILD_CHECK(loadavg_last_pid(procfd) == 2);
+	CHILD_CHECK(pidns_send_fd(p[1], procfd) == 0);
+	pidns_wait_byte(p[2]);
+	return 0;
+}
+
+/*
+ * The last pid in loadavg belongs to the proc mount's namespace: the
+ * inner namespace's proc says 2 even when read from outside.
+ */
+TEST(loadavg_last_pid_of_mount_ns_read_from_outside)
+{
+	int p[4], inner;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, p));
+	ASSERT_EQ(0, pidns_pipe(p + 2));
+	init = run_in_ns(inner_proc_sender, p);
+	ASSERT_GE(init, 0);
+	inner = pidns_recv_fd(p[0]);
+	ASSERT_GE(inner, 0);
+	EXPECT_EQ(2, loadavg_last_pid(inner));
+	pidns_post_byte(p[3]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_reads_outer_loadavg(void *arg)
+{
+	int *p = arg;	/* p[0] outer procfd, p[1] result pipe */
+	pid_t c = fork();
+
+	if (c == 0)
+		_exit(0);
+	pidns_wait_status(c);
+	pidns_send_int(p[1], loadavg_last_pid(p[0]));
+	return 0;
+}
+
+/*
+ * ...and the outer proc, read from inside, gives the outer namespace's
+ * last pid: at least the number of the process the test forked last.
+ */
+TEST(loadavg_last_pid_of_mount_ns_read_from_inside)
+{
+	int p[2], pipefd[2], v = -1;
+	pid_t init, last;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, pidns_pipe(pipefd));
+	p[0] = pidns_proc_open();
+	ASSERT_GE(p[0], 0);
+	p[1] = pipefd[1];
+	last = fork();
+	ASSERT_GE(last, 0);
+	if (last == 0)
+		_exit(0);
+	ASSERT_EQ(0, pidns_wait_status(last));
+	init = run_in_ns(inner_reads_outer_loadavg, p);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, pidns_recv_int(pipefd[0], &v));
+	EXPECT_GE(v, init) {
+		TH_LOG("outer proc's last pid read from inside: %d", v);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* Control: inside, reading its own proc. */
+static int inner_loadavg_own(void *arg)
+{
+	int procfd = pidns_proc_open();
+	pid_t c;
+
+	CHILD_CHECK(procfd >= 0);
+	CHILD_CHECK(loadavg_last_pid(procfd) == 1);
+	c = fork();
+	if (c == 0)
+		_exit(0);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	CHILD_CHECK(loadavg_last_pid(procfd) == 2);
+	return 0;
+}
+
+TEST(loadavg_last_pid_own_ns)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = run_in_ns(inner_loadavg_own, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+TEST_HARNESS_MAIN

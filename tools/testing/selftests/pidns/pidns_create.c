@@ -1,0 +1,1416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Creating and entering pid namespaces: unshare(), setns() by nsfs fd and
+ * by pidfd, invalid clone flag combinations, clone3() set_tid, the
+ * ns_last_pid sysctl, the max_pid_namespaces limit, and what an
+ * unprivileged user may do.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <pthread.h>
+
+#include "pidns_util.h"
+#include "../kselftest_harness.h"
+
+#define CAP_SYS_ADMIN_BIT		21
+#define CAP_CHECKPOINT_RESTORE_BIT	40
+
+/* Remove capabilities from the effective and permitted sets. */
+static int drop_caps(const int *caps, int n)
+{
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = { 0x20080522, 0 };
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	for (int i = 0; i < n; i++) {
+		data[caps[i] / 32].effective &= ~(1u << (caps[i] % 32));
+		data[caps[i] / 32].permitted &= ~(1u << (caps[i] % 32));
+	}
+	return syscall(SYS_capset, &hdr, data);
+}
+
+/* Readlink /proc/self/ns/<name> into buf. */
+static int ns_link(const char *name, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	len = readlink(path, buf, size - 1);
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+	return 0;
+}
+
+/* An init that waits for EOF on @hold, then exits. */
+static pid_t hold_init(int hold[2])
+{
+	pid_t pid;
+
+	if (pidns_pipe(hold))
+		return -1;
+	pid = pidns_fork();
+	if (pid == 0) {
+		close(hold[1]);
+		pidns_wait_byte(hold[0]);
+		_exit(0);
+	}
+	close(hold[0]);
+	return pid;
+}
+
+static int open_ns(pid_t pid, const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * Enter a new user namespace in which we are root (uid/gid 0 mapped to
+ * our own ids), so that per-user-namespace settings can be changed without
+ * touching the system.
+ */
+static int enter_userns_as_root(void)
+{
+	char map[32];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (unshare(CLONE_NEWUSER))
+		return -1;
+	pidns_write_file("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "0 %u 1\n", uid);
+	if (pidns_write_file("/proc/self/uid_map", map))
+		return -1;
+	snprintf(map, sizeof(map), "0 %u 1\n", gid);
+	return pidns_write_file("/proc/self/gid_map", map);
+}
+
+/* ---- unshare() -------------------------------------------------------- */
+
+/* The caller keeps its pid and its namespace. */
+TEST(unshare_caller_keeps_pid_and_ns)
+{
+	char pid_before[64], pid_after[64], children[64];
+	pid_t me = getpid();
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, ns_link("pid", pid_before, sizeof(pid_before)));
+	ASSERT_EQ(0, ns_link("pid_for_children", children, sizeof(children)));
+	EXPECT_STREQ(pid_before, children);
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	EXPECT_EQ(me, getpid());
+	EXPECT_EQ(me, sys_getpid());
+	ASSERT_EQ(0, ns_link("pid", pid_after, sizeof(pid_after)));
+	EXPECT_STREQ(pid_before, pid_after);
+}
+
+/*
+ * pid_for_children cannot be resolved until the new namespace has an init
+ * (the first child); afterwards it names a namespace other than ours.
+ */
+TEST(pid_for_children_enoent_before_first_child)
+{
+	char own[64], children[64];
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, ns_link("pid", own, sizeof(own)));
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	errno = 0;
+	EXPECT_EQ(-1, ns_link("pid_for_children", children, sizeof(children)));
+	EXPECT_EQ(ENOENT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, open("/proc/self/ns/pid_for_children", O_RDONLY));
+	EXPECT_EQ(ENOENT, errno);
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0)
+		_exit(0);
+	ASSERT_EQ(0, ns_link("pid_for_children", children, sizeof(children)));
+	EXPECT_STRNE(own, children);
+	EXPECT_EQ(0, strncmp(children, "pid:[", 5));
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+/* The first child after unshare() is init (1) of the new namespace... */
+TEST(unshare_first_child_is_init)
+{
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0)
+		_exit(getpid() == 1 && getppid() == 0 ? 0 : 1);
+	EXPECT_NE(1, c);
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+/* ...and later children join it as ordinary members with parent 0. */
+TEST(unshare_later_children_join_ns)
+{
+	int res[2], hold[2], v = -1;
+	pid_t init, c;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, pidns_pipe(res));
+	ASSERT_EQ(0, pidns_pipe(hold));
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	init = fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		close(hold[1]);
+		pidns_wait_byte(hold[0]);
+		_exit(0);
+	}
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		pidns_send_int(res[1], getpid());
+		pidns_send_int(res[1], getppid());
+		_exit(0);
+	}
+	ASSERT_EQ(0, pidns_recv_int(res[0], &v));
+	EXPECT_EQ(2, v);
+	ASSERT_EQ(0, pidns_recv_int(res[0], &v));
+	EXPECT_EQ(0, v);
+	EXPECT_EQ(0, pidns_wait_status(c));
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* A second unshare() before pid_for_children was used is refused. */
+TEST(unshare_twice_einval)
+{
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	errno = 0;
+	EXPECT_EQ(-1, unshare(CLONE_NEWPID));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * After unshare() + fork() pid_for_children names the child's namespace,
+ * and the child's own pid_for_children is that same namespace.
+ */
+TEST(pid_for_children_names_childs_ns)
+{
+	char children[64], path[64], link[64];
+	int hold[2];
+	ssize_t len;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, pidns_pipe(hold));
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		close(hold[1]);
+		pidns_wait_byte(hold[0]);
+		_exit(0);
+	}
+	ASSERT_EQ(0, ns_link("pid_for_children", children, sizeof(children)));
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", c);
+	len = readlink(path, link, sizeof(link) - 1);
+	ASSERT_GT(len, 0);
+	link[len] = '\0';
+	EXPECT_STREQ(children, link);
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", c);
+	len = readlink(path, link, sizeof(link) - 1);
+	ASSERT_GT(len, 0);
+	link[len] = '\0';
+	EXPECT_STREQ(children, link);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+/* ---- setns() ---------------------------------------------------------- */
+
+static void check_setns_child_lands_in(struct __test_metadata *_metadata,
+				       pid_t init, pid_t expect)
+{
+	char want[64], got[64], path[64];
+	int res[2], v = -1;
+	ssize_t len;
+	pid_t c;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
+	len = readlink(path, want, sizeof(want) - 1);
+	ASSERT_GT(len, 0);
+	want[len] = '\0';
+	ASSERT_EQ(0, ns_link("pid_for_children", got, sizeof(got)));
+	EXPECT_STREQ(want, got);
+	/* Our own namespace did not change. */
+	ASSERT_EQ(0, ns_link("pid", got, sizeof(got)));
+	EXPECT_STRNE(want, got);
+
+	ASSERT_EQ(0, pidns_pipe(res));
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		pidns_send_int(res[1], getpid());
+		_exit(0);
+	}
+	ASSERT_EQ(0, pidns_recv_int(res[0], &v));
+	EXPECT_EQ(expect, v);
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+TEST(setns_nsfs_into_descendant)
+{
+	int hold[2], nsfd;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = hold_init(hold);
+	ASSERT_GE(init, 0);
+	nsfd = open_ns(init, "pid");
+	ASSERT_GE(nsfd, 0);
+	ASSERT_EQ(0, setns(nsfd, CLONE_NEWPID));
+	check_setns_child_lands_in(_metadata, init, 2);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+TEST(setns_nsfs_nstype_zero_accepted)
+{
+	int hold[2], nsfd;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = hold_init(hold);
+	ASSERT_GE(init, 0);
+	nsfd = open_ns(init, "pid");
+	ASSERT_GE(nsfd, 0);
+	ASSERT_EQ(0, setns(nsfd, 0));
+	check_setns_child_lands_in(_metadata, init, 2);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+TEST(setns_pidfd_into_descendant)
+{
+	int hold[2], pidfd;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = hold_init(hold);
+	ASSERT_GE(init, 0);
+	pidfd = sys_pidfd_open(init, 0);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(0, setns(pidfd, CLONE_NEWPID));
+	check_setns_child_lands_in(_metadata, init, 2);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/*
+ * From level L, into a level L+2 namespace and then into a level L+1 one:
+ * both are descendants of the active namespace, which is what counts.
+ */
+TEST(setns_between_descendants)
+{
+	int hold[2], hold2[2], ready[2], deep_fd;
+	pid_t init, helper;
+
+	PIDNS_REQUIRE();
+	init = hold_init(hold);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, pidns_pipe(hold2));
+	ASSERT_EQ(0, pidns_pipe(ready));
+	ASSERT_EQ(0, setns(open_ns(init, "pid"), CLONE_NEWPID));
+	helper = fork();	/* pid 2 in init's namespace */
+	ASSERT_GE(helper, 0);
+	if (helper == 0) {
+		pid_t deep;
+
+		close(hold2[1]);
+		if (unshare(CLONE_NEWPID))
+			_exit(1);
+		deep = fork();	/* init of the level L+2 namespace */
+		if (deep == 0) {
+			pidns_wait_byte(hold2[0]);
+			_exit(0);
+		}
+		pidns_post_byte(ready[1]);
+		pidns_wait_byte(hold2[0]);
+		pidns_wait_status(deep);
+		_exit(0);
+	}
+	close(hold2[0]);
+	ASSERT_TRUE(pidns_wait_byte(ready[0]));
+	deep_fd = open_ns(helper, "pid_for_children");
+	ASSERT_GE(deep_fd, 0);
+	ASSERT_EQ(0, setns(deep_fd, CLONE_NEWPID));
+	ASSERT_EQ(0, setns(open_ns(init, "pid"), CLONE_NEWPID));
+	/* init is 1, helper 2, the level L+2 init 3: we get 4. */
+	check_setns_child_lands_in(_metadata, init, 4);
+	close(hold2[1]);
+	EXPECT_EQ(0, pidns_wait_status(helper));
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* Going back to the active namespace is always allowed. */
+TEST(setns_back_to_active_ns)
+{
+	char own[64], now[64];
+	int hold[2], selffd;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, ns_link("pid", own, sizeof(own)));
+	selffd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(selffd, 0);
+	init = hold_init(hold);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, setns(open_ns(init, "pid"), CLONE_NEWPID));
+	ASSERT_EQ(0, setns(selffd, CLONE_NEWPID));
+	ASSERT_EQ(0, ns_link("pid_for_children", now, sizeof(now)));
+	EXPECT_STREQ(own, now);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* An ancestor namespace, by nsfs fd or by pidfd, is refused. */
+TEST(setns_into_ancestor_einval)
+{
+	int ancestor_fd, ancestor_pidfd;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ancestor_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(ancestor_fd, 0);
+	ancestor_pidfd = sys_pidfd_open(getpid(), 0);
+	ASSERT_GE(ancestor_pidfd, 0);
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		CHILD_CHECK_ERR(setns(ancestor_fd, CLONE_NEWPID), EINVAL);
+		CHILD_CHECK_ERR(setns(ancestor_pidfd, CLONE_NEWPID), EINVAL);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* A sibling namespace, by nsfs fd or by pidfd, is refused. */
+TEST(setns_into_sibling_einval)
+{
+	int hold[2], sib_fd, sib_pidfd;
+	pid_t sibling, init;
+
+	PIDNS_REQUIRE();
+	sibling = hold_init(hold);
+	ASSERT_GE(sibling, 0);
+	sib_fd = open_ns(sibling, "pid");
+	ASSERT_GE(sib_fd, 0);
+	sib_pidfd = sys_pidfd_open(sibling, 0);
+	ASSERT_GE(sib_pidfd, 0);
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		CHILD_CHECK_ERR(setns(sib_fd, CLONE_NEWPID), EINVAL);
+		CHILD_CHECK_ERR(setns(sib_pidfd, CLONE_NEWPID), EINVAL);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(sibling));
+}
+
+/*
+ * setns() is judged against the active namespace, not pid_for_children:
+ * after moving into child namespace a, its sibling b is still reachable.
+ */
+TEST(setns_judged_against_active_ns)
+{
+	int hold_a[2], hold_b[2];
+	pid_t a, b;
+
+	PIDNS_REQUIRE();
+	a = hold_init(hold_a);
+	ASSERT_GE(a, 0);
+	b = hold_init(hold_b);
+	ASSERT_GE(b, 0);
+	/* a and b are siblings, both children of our active namespace. */
+	ASSERT_EQ(0, setns(open_ns(a, "pid"), CLONE_NEWPID));
+	ASSERT_EQ(0, setns(open_ns(b, "pid"), CLONE_NEWPID));
+	check_setns_child_lands_in(_metadata, b, 2);
+	close(hold_a[1]);
+	close(hold_b[1]);
+	EXPECT_EQ(0, pidns_wait_status(a));
+	EXPECT_EQ(0, pidns_wait_status(b));
+}
+
+TEST(setns_wrong_nstype_einval)
+{
+	int pidns_fd, netns_fd;
+
+	PIDNS_REQUIRE();
+	pidns_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(pidns_fd, 0);
+	errno = 0;
+	EXPECT_EQ(-1, setns(pidns_fd, CLONE_NEWNET));
+	EXPECT_EQ(EINVAL, errno);
+	netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (netns_fd < 0)
+		SKIP(return, "no net namespace file");
+	errno = 0;
+	EXPECT_EQ(-1, setns(netns_fd, CLONE_NEWPID));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* ---- invalid clone combinations ------------------------------------- */
+
+static int thread_fn(void *arg)
+{
+	return 0;
+}
+
+static int try_clone_thread(unsigned long flags)
+{
+	size_t size = 64 * 1024;
+	char *stack = malloc(size);	/* malloc() alignment suits a stack */
+
+	if (!stack)
+		return -1;
+	return clone(thread_fn, stack + size, flags, NULL);
+}
+
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
+		      CLONE_THREAD | CLONE_SYSVSEM)
+
+/* A thread cannot live in another pid namespace than its group. */
+TEST(clone_newpid_thread_einval)
+{
+	PIDNS_REQUIRE();
+	errno = 0;
+	EXPECT_EQ(-1, try_clone_thread(THREAD_FLAGS | CLONE_NEWPID));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST(clone3_newpid_thread_einval)
+{
+	struct pidns_clone_args args = {
+		.flags = CLONE_NEWPID | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM,
+	};
+	static char stack[64 * 1024];
+
+	PIDNS_REQUIRE();
+	args.stack = ptr_to_u64(stack);
+	args.stack_size = sizeof(stack);
+	errno = 0;
+	EXPECT_EQ(-1, sys_clone3(&args, sizeof(args)));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* Nor can it be created after unshare(CLONE_NEWPID) moved pid_for_children. */
+TEST(thread_after_unshare_einval)
+{
+	pthread_t t;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	errno = 0;
+	EXPECT_EQ(-1, try_clone_thread(THREAD_FLAGS));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EINVAL, pthread_create(&t, NULL, (void *(*)(void *))thread_fn,
+					 NULL));
+}
+
+/* Likewise after setns() into a descendant. */
+TEST(thread_after_setns_einval)
+{
+	int hold[2];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = hold_init(hold);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, setns(open_ns(init, "pid"), CLONE_NEWPID));
+	errno = 0;
+	EXPECT_EQ(-1, try_clone_thread(THREAD_FLAGS));
+	EXPECT_EQ(EINVAL, errno);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* A namespace init may not create siblings (CLONE_PARENT)... */
+TEST(clone_parent_from_ns_init_einval)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		struct pidns_clone_args args = {
+			.flags = CLONE_PARENT,
+		};
+		pid_t c;
+
+		c = sys_clone_flags(CLONE_PARENT | SIGCHLD);
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == -1 && errno == EINVAL);
+		c = sys_clone3(&args, sizeof(args));
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == -1 && errno == EINVAL);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ...but any other member may: the new task becomes init's child. */
+TEST(clone_parent_from_ns_member_ok)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		siginfo_t info;
+		pid_t c = fork();
+
+		if (c == 0) {
+			pid_t g = sys_clone_flags(CLONE_PARENT | SIGCHLD);
+
+			if (g == 0)
+				_exit(sys_getppid() == 1 ? 42 : 1);
+			_exit(g == 3 ? 0 : 1);
+		}
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		memset(&info, 0, sizeof(info));
+		CHILD_CHECK(sys_waitid(P_PID, 3, &info, WEXITED, NULL) == 0);
+		CHILD_CHECK(info.si_status == 42);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- clone3() set_tid ------------------------------------------------- */
+
+static pid_t clone3_set_tid(uint64_t flags, pid_t *tids, size_t n)
+{
+	struct pidns_clone_args args = {
+		.flags = flags,
+		.exit_signal = SIGCHLD,
+		.set_tid = ptr_to_u64(tids),
+		.set_tid_size = n,
+	};
+
+	return sys_clone3(&args, sizeof(args));
+}
+
+/* Inside a fresh namespace we own the whole number space. */
+TEST(set_tid_in_own_ns)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		pid_t tid[1] = { 50 }, c;
+
+		c = clone3_set_tid(0, tid, 1);
+		if (c == 0)
+			_exit(sys_getpid() == 50 ? 0 : 1);
+		CHILD_CHECK(c == 50);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		/* An explicit number does not move the allocation cursor. */
+		c = fork();
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == 2);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+TEST(set_tid_taken_eexist)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		pid_t tid[1] = { 1 }, c;
+
+		c = clone3_set_tid(0, tid, 1);
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == -1 && errno == EEXIST);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* The init of a new namespace can only be 1... */
+TEST(set_tid_newpid_requires_1)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		pid_t tid[1] = { 5 }, c;
+
+		c = clone3_set_tid(CLONE_NEWPID, tid, 1);
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == -1 && errno == EINVAL);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ...and with set_tid = {1, n} it also gets n one level up. */
+TEST(set_tid_newpid_two_levels)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		pid_t tid[2] = { 1, 42 }, c;
+
+		c = clone3_set_tid(CLONE_NEWPID, tid, 2);
+		if (c == 0)
+			_exit(sys_getpid() == 1 ? 0 : 1);
+		CHILD_CHECK(c == 42);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/*
+ * Every level at once: from the init of a level-(L+2) namespace create a
+ * level-(L+3) init with numbers 1, 77, 88 at levels L+3, L+2, L+1, and
+ * check them in the NSpid line of a level-(L+1) proc.
+ */
+TEST(set_tid_every_level)
+{
+	pid_t a;
+
+	PIDNS_REQUIRE();
+	a = pidns_fork();
+	ASSERT_GE(a, 0);
+	if (a == 0) {
+		int procfd_a = pidns_proc_open();
+		pid_t b;
+
+		CHILD_CHECK(procfd_a >= 0);
+		b = pidns_fork();
+		CHILD_CHECK(b >= 0);
+		if (b == 0) {
+			pid_t tid[3] = { 1, 77, 88 }, c;
+			int sync[2];
+			long nspid[4];
+
+			CHILD_CHECK(pipe(sync) == 0);
+			c = clone3_set_tid(CLONE_NEWPID, tid, 3);
+			if (c == 0) {
+				close(sync[1]);
+				pidns_wait_byte(sync[0]);
+				_exit(sys_getpid() == 1 ? 0 : 1);
+			}
+			CHILD_CHECK(c == 77);
+			CHILD_CHECK(pidns_status_field(procfd_a, 88, "NSpid",
+						       nspid, 4) == 3);
+			CHILD_CHECK(nspid[0] == 88 && nspid[1] == 77 &&
+				    nspid[2] == 1);
+			close(sync[1]);
+			CHILD_CHECK(pidns_wait_status(c) == 0);
+			_exit(0);
+		}
+		CHILD_CHECK(pidns_wait_status(b) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(a));
+}
+
+/* set_tid_size may not exceed the levels the new task will have. */
+TEST(set_tid_size_beyond_levels_einval)
+{
+	pid_t init;
+	int level;
+
+	PIDNS_REQUIRE();
+	level = pidns_level();
+	ASSERT_GE(level, 0);
+	if (level + 3 > PIDNS_MAX_LEVEL)
+		SKIP(return, "nested too deep");
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		/* We are at level+1: a child has level+2 numbers. */
+		pid_t tid[PIDNS_MAX_LEVEL] = { 0 }, c;
+
+		for (int i = 0; i < PIDNS_MAX_LEVEL; i++)
+			tid[i] = 300 + i;
+		c = clone3_set_tid(0, tid, level + 3);
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == -1 && errno == EINVAL);
+		tid[0] = 1;
+		c = clone3_set_tid(CLONE_NEWPID, tid, level + 4);
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == -1 && errno == EINVAL);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+TEST(set_tid_size_over_max_einval)
+{
+	pid_t tid[PIDNS_MAX_LEVEL + 1], c;
+
+	PIDNS_REQUIRE();
+	for (int i = 0; i <= PIDNS_MAX_LEVEL; i++)
+		tid[i] = 1;
+	c = clone3_set_tid(CLONE_NEWPID, tid, PIDNS_MAX_LEVEL + 1);
+	if (c == 0)
+		_exit(0);
+	EXPECT_EQ(-1, c);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST(set_tid_pointer_size_mismatch_einval)
+{
+	struct pidns_clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid_size = 1,
+	};
+	pid_t tid[1] = { 1 }, c;
+
+	PIDNS_REQUIRE();
+	c = sys_clone3(&args, sizeof(args));
+	if (c == 0)
+		_exit(0);
+	EXPECT_EQ(-1, c);
+	EXPECT_EQ(EINVAL, errno);
+
+	args.set_tid = ptr_to_u64(tid);
+	args.set_tid_size = 0;
+	args.flags = CLONE_NEWPID;
+	c = sys_clone3(&args, sizeof(args));
+	if (c == 0)
+		_exit(0);
+	EXPECT_EQ(-1, c);
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST(set_tid_out_of_range_einval)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		char buf[32];
+		pid_t tid[1], c;
+		int pid_max;
+
+		CHILD_CHECK(pidns_read_file_at(AT_FDCWD,
+					       "/proc/sys/kernel/pid_max",
+					       buf, sizeof(buf)) > 0);
+		pid_max = atoi(buf);
+		CHILD_CHECK(pid_max > 0);
+		{
+			pid_t bad[] = { 0, -1, pid_max, INT_MAX };
+
+			for (unsigned int i = 0; i < 4; i++) {
+				tid[0] = bad[i];
+				c = clone3_set_tid(0, tid, 1);
+				if (c == 0)
+					_exit(0);
+				CHILD_CHECK(c == -1 && errno == EINVAL);
+			}
+		}
+		/* pid_max - 1 is the largest valid number. */
+		tid[0] = pid_max - 1;
+		c = clone3_set_tid(0, tid, 1);
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == pid_max - 1);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* A pre-set_tid clone_args size just ignores the set_tid fields. */
+TEST(set_tid_ignored_with_ver0_size)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		pid_t tid[1] = { 60 }, c;
+		struct pidns_clone_args args = {
+			.exit_signal = SIGCHLD,
+			.set_tid = ptr_to_u64(tid),
+			.set_tid_size = 1,
+		};
+
+		c = sys_clone3(&args, PIDNS_CLONE_ARGS_SIZE_VER0);
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == 2);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* Without CAP_CHECKPOINT_RESTORE (and CAP_SYS_ADMIN): EPERM. */
+TEST(set_tid_without_cap_eperm)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		int caps[] = { CAP_SYS_ADMIN_BIT, CAP_CHECKPOINT_RESTORE_BIT };
+		pid_t tid[1] = { 50 }, c;
+
+		CHILD_CHECK(drop_caps(caps, 2) == 0);
+		c = clone3_set_tid(0, tid, 1);
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == -1 && errno == EPERM);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* CAP_CHECKPOINT_RESTORE alone is enough. */
+TEST(set_tid_with_checkpoint_restore_only)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		int caps[] = { CAP_SYS_ADMIN_BIT };
+		pid_t tid[1] = { 50 }, c;
+
+		CHILD_CHECK(drop_caps(caps, 1) == 0);
+		c = clone3_set_tid(0, tid, 1);
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == 50);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/*
+ * The capability is needed in the user namespace owning each level set:
+ * root of a child user namespace may choose numbers in a pid namespace it
+ * owns, not in the parent one owned by the initial user namespace.
+ */
+TEST(set_tid_needs_cap_in_owning_userns)
+{
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		pid_t init;
+
+		if (enter_userns_as_root())
+			_exit(4);
+		init = pidns_fork();
+		CHILD_CHECK(init >= 0);
+		if (init == 0) {
+			pid_t tid[2] = { 50, 3000 }, g;
+
+			g = clone3_set_tid(0, tid, 1);
+			if (g == 0)
+				_exit(0);
+			CHILD_CHECK(g == 50);
+			CHILD_CHECK(pidns_wait_status(g) == 0);
+			tid[0] = 51;
+			g = clone3_set_tid(0, tid, 2);
+			if (g == 0)
+				_exit(0);
+			CHILD_CHECK(g == -1 && errno == EPERM);
+			_exit(0);
+		}
+		_exit(pidns_wait_status(init));
+	}
+	c = pidns_wait_status(c);
+	if (c == 4)
+		SKIP(return, "cannot create a user namespace");
+	EXPECT_EQ(0, c);
+}
+
+/* ---- ns_last_pid ------------------------------------------------------ */
+
+#define NS_LAST_PID "/proc/sys/kernel/ns_last_pid"
+
+static int read_ns_last_pid(void)
+{
+	char buf[32];
+
+	if (pidns_read_file_at(AT_FDCWD, NS_LAST_PID, buf, sizeof(buf)) <= 0)
+		return -1;
+	return atoi(buf);
+}
+
+/* It reads the caller's namespace's last allocated number. */
+TEST(ns_last_pid_reads_callers_ns)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (access(NS_LAST_PID, F_OK))
+		SKIP(return, "no ns_last_pid (CONFIG_CHECKPOINT_RESTORE=n)");
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		pid_t c;
+
+		CHILD_CHECK(read_ns_last_pid() == 1);
+		c = fork();
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(read_ns_last_pid() == 2);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* Writing n makes the next process n + 1. */
+TEST(ns_last_pid_write_sets_next)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (access(NS_LAST_PID, F_OK))
+		SKIP(return, "no ns_last_pid (CONFIG_CHECKPOINT_RESTORE=n)");
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		pid_t c;
+
+		CHILD_CHECK(pidns_write_file(NS_LAST_PID, "99") == 0);
+		CHILD_CHECK(read_ns_last_pid() == 99);
+		c = fork();
+		if (c == 0)
+			_exit(getpid() == 100 ? 0 : 1);
+		CHILD_CHECK(c == 100);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		CHILD_CHECK(read_ns_last_pid() == 100);
+		/* Going back below a used number is fine too. */
+		CHILD_CHECK(pidns_write_file(NS_LAST_PID, "9") == 0);
+		c = fork();
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == 10);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* A write in one namespace does not move another's cursor. */
+TEST(ns_last_pid_per_namespace)
+{
+	int res[2], v = -1;
+	pid_t a, b;
+
+	PIDNS_REQUIRE();
+	if (access(NS_LAST_PID, F_OK))
+		SKIP(return, "no ns_last_pid (CONFIG_CHECKPOINT_RESTORE=n)");
+	ASSERT_EQ(0, pidns_pipe(res));
+	a = pidns_fork();
+	ASSERT_GE(a, 0);
+	if (a == 0)
+		_exit(pidns_write_file(NS_LAST_PID, "500") ? 1 : 0);
+	ASSERT_EQ(0, pidns_wait_status(a));
+	b = pidns_fork();
+	ASSERT_GE(b, 0);
+	if (b == 0) {
+		pidns_send_int(res[1], read_ns_last_pid());
+		_exit(0);
+	}
+	ASSERT_EQ(0, pidns_recv_int(res[0], &v));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(0, pidns_wait_status(b));
+	EXPECT_NE(500, read_ns_last_pid());
+}
+
+TEST(ns_last_pid_write_out_of_range_einval)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (access(NS_LAST_PID, F_OK))
+		SKIP(return, "no ns_last_pid (CONFIG_CHECKPOINT_RESTORE=n)");
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		char buf[32];
+		int fd;
+
+		fd = open(NS_LAST_PID, O_WRONLY);
+		CHILD_CHECK(fd >= 0);
+		CHILD_CHECK_ERR(write(fd, "-1", 2), EINVAL);
+		close(fd);
+		CHILD_CHECK(pidns_read_file_at(AT_FDCWD,
+					       "/proc/sys/kernel/pid_max",
+					       buf, sizeof(buf)) > 0);
+		snprintf(buf, sizeof(buf), "%d", atoi(buf) + 1);
+		fd = open(NS_LAST_PID, O_WRONLY);
+		CHILD_CHECK(fd >= 0);
+		CHILD_CHECK_ERR(write(fd, buf, strlen(buf)), EINVAL);
+		close(fd);
+		CHILD_CHECK(read_ns_last_pid() == 1);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* The file is world-writable but the write needs the capability. */
+TEST(ns_last_pid_write_without_cap_eperm)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (access(NS_LAST_PID, F_OK))
+		SKIP(return, "no ns_last_pid (CONFIG_CHECKPOINT_RESTORE=n)");
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		int caps[] = { CAP_SYS_ADMIN_BIT, CAP_CHECKPOINT_RESTORE_BIT };
+		int fd;
+
+		CHILD_CHECK(drop_caps(caps, 2) == 0);
+		fd = open(NS_LAST_PID, O_WRONLY);
+		CHILD_CHECK(fd >= 0);
+		CHILD_CHECK_ERR(write(fd, "99", 2), EPERM);
+		CHILD_CHECK(read_ns_last_pid() == 1);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- user.max_pid_namespaces ------------------------------------------ */
+
+#define MAX_PIDNS "/proc/sys/user/max_pid_namespaces"
+
+/*
+ * Make a pid namespace with no task left in it: a throwaway child unshares,
+ * forks the namespace's init and passes us an fd to its pid_for_children;
+ * both then exit.  Returns the fd, or -1 with errno set to the child's
+ * unshare() error.
+ */
+static int make_idle_pidns(void)
+{
+	int sv[2], hold[2], fd, st;
+	pid_t c;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	c = fork();
+	if (c < 0)
+		return -1;
+	if (c == 0) {
+		pid_t init;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(errno);
+		if (pipe(hold))
+			_exit(255);
+		init = fork();
+		if (init == 0) {
+			close(hold[1]);
+			pidns_wait_byte(hold[0]);
+			_exit(0);
+		}
+		fd = open("/proc/self/ns/pid_for_children", O_RDONLY);
+		if (init < 0 || fd < 0 || pidns_send_fd(sv[1], fd))
+			_exit(255);
+		close(hold[1]);
+		pidns_wait_status(init);
+		_exit(0);
+	}
+	st = pidns_wait_status(c);
+	fd = st == 0 ? pidns_recv_fd(sv[0]) : -1;
+	close(sv[0]);
+	close(sv[1]);
+	if (st)
+		errno = st;
+	return fd;
+}
+
+/*
+ * A namespace that had tasks is freed an RCU grace period after its last
+ * pid: retry for a while before concluding the slot did not come back.
+ */
+static int make_idle_pidns_retry(void)
+{
+	int fd = -1;
+
+	for (int i = 0; i < 200; i++) {
+		fd = make_idle_pidns();
+		if (fd >= 0 || errno != ENOSPC)
+			break;
+		usleep(10000);
+	}
+	return fd;
+}
+
+static int limited_userns_child(const char *limit)
+{
+	pid_t c = fork();
+
+	if (c != 0)
+		return c;
+	if (enter_userns_as_root())
+		_exit(4);
+	if (pidns_write_file(MAX_PIDNS, limit)) {
+		fprintf(stderr, "# cannot write %s: %m\n", MAX_PIDNS);
+		_exit(PIDNS_CHILD_FAIL);
+	}
+	return 0;
+}
+
+TEST(max_pid_namespaces_exhausted_enospc)
+{
+	pid_t c;
+	int st;
+
+	PIDNS_REQUIRE();
+	c = limited_userns_child("2");
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		int fds[2];
+		pid_t g;
+
+		fds[0] = make_idle_pidns();
+		CHILD_CHECK(fds[0] >= 0);
+		fds[1] = make_idle_pidns();
+		CHILD_CHECK(fds[1] >= 0);
+		CHILD_CHECK_ERR(make_idle_pidns(), ENOSPC);
+		g = sys_clone_flags(CLONE_NEWPID | SIGCHLD);
+		if (g == 0)
+			_exit(0);
+		CHILD_CHECK(g == -1 && errno == ENOSPC);
+		/* Releasing one gives the slot back. */
+		close(fds[0]);
+		fds[0] = make_idle_pidns_retry();
+		CHILD_CHECK(fds[0] >= 0);
+		_exit(0);
+	}
+	st = pidns_wait_status(c);
+	if (st == 4)
+		SKIP(return, "cannot create a user namespace");
+	EXPECT_EQ(0, st);
+}
+
+TEST(max_pid_namespaces_zero_enospc)
+{
+	pid_t c;
+	int st;
+
+	PIDNS_REQUIRE();
+	c = limited_userns_child("0");
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		pid_t g;
+
+		CHILD_CHECK_ERR(unshare(CLONE_NEWPID), ENOSPC);
+		g = pidns_clone3(CLONE_NEWPID, NULL);
+		if (g == 0)
+			_exit(0);
+		CHILD_CHECK(g == -1 && errno == ENOSPC);
+		_exit(0);
+	}
+	st = pidns_wait_status(c);
+	if (st == 4)
+		SKIP(return, "cannot create a user namespace");
+	EXPECT_EQ(0, st);
+}
+
+/* The limit of every ancestor user namespace applies too. */
+TEST(max_pid_namespaces_ancestor_limit_applies)
+{
+	pid_t c;
+	int st;
+
+	PIDNS_REQUIRE();
+	c = limited_userns_child("1");
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		char buf[32];
+		int fd;
+
+		CHILD_CHECK(enter_userns_as_root() == 0);
+		/* This user namespace's own limit is generous... */
+		CHILD_CHECK(pidns_read_file_at(AT_FDCWD, MAX_PIDNS, buf,
+					       sizeof(buf)) > 0);
+		CHILD_CHECK(atoi(buf) > 1);
+		fd = make_idle_pidns();
+		CHILD_CHECK(fd >= 0);
+		/* ...but the parent's 1 is used up. */
+		CHILD_CHECK_ERR(make_idle_pidns(), ENOSPC);
+		_exit(0);
+	}
+	st = pidns_wait_status(c);
+	if (st == 4)
+		SKIP(return, "cannot create a user namespace");
+	EXPECT_EQ(0, st);
+}
+
+/* ---- unprivileged users ----------------------------------------------- */
+
+#define NOBODY 65534
+
+TEST(unprivileged_newpid_eperm)
+{
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		pid_t g;
+
+		CHILD_CHECK(pidns_drop_to_uid(NOBODY) == 0);
+		CHILD_CHECK_ERR(unshare(CLONE_NEWPID), EPERM);
+		g = sys_clone_flags(CLONE_NEWPID | SIGCHLD);
+		if (g == 0)
+			_exit(0);
+		CHILD_CHECK(g == -1 && errno == EPERM);
+		g = pidns_clone3(CLONE_NEWPID, NULL);
+		if (g == 0)
+			_exit(0);
+		CHILD_CHECK(g == -1 && errno == EPERM);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+/* Inside its own user namespace an unprivileged user may. */
+TEST(unprivileged_newpid_in_own_userns)
+{
+	pid_t c;
+	int st;
+
+	PIDNS_REQUIRE();
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		pid_t g;
+
+		CHILD_CHECK(pidns_drop_to_uid(NOBODY) == 0);
+		if (unshare(CLONE_NEWUSER))
+			_exit(4);
+		CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+		g = fork();
+		if (g == 0)
+			_exit(getpid() == 1 ? 0 : 1);
+		CHILD_CHECK(g > 1);
+		CHILD_CHECK(pidns_wait_status(g) == 0);
+		_exit(0);
+	}
+	st = pidns_wait_status(c);
+	if (st == 4)
+		SKIP(return, "unprivileged user namespaces not allowed");
+	EXPECT_EQ(0, st);
+}
+
+/* Both at once in one clone(): the user namespace is made first. */
+TEST(unprivileged_clone_newuser_newpid)
+{
+	pid_t c;
+	int st;
+
+	PIDNS_REQUIRE();
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		pid_t g;
+
+		CHILD_CHECK(pidns_drop_to_uid(NOBODY) == 0);
+		g = sys_clone_flags(CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD);
+		if (g == 0)
+			_exit(sys_getpid() == 1 ? 0 : 1);
+		if (g < 0 && errno == EPERM)
+			_exit(4);
+		CHILD_CHECK(g > 1);
+		CHILD_CHECK(pidns_wait_status(g) == 0);
+		_exit(0);
+	}
+	st = pidns_wait_status(c);
+	if (st == 4)
+		SKIP(return, "unprivileged user namespaces not allowed");
+	EXPECT_EQ(0, st);
+}
+
+/*
+ * Holding all capabilities in its own user namespace does not let a user
+ * enter a pid namespace owned by the initial user namespace.
+ */
+TEST(unprivileged_setns_into_foreign_ns_eperm)
+{
+	int hold[2], nsfd;
+	pid_t init, c;
+	int st;
+
+	PIDNS_REQUIRE();
+	init = hold_init(hold);
+	ASSERT_GE(init, 0);
+	nsfd = open_ns(init, "pid");
+	ASSERT_GE(nsfd, 0);
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		CHILD_CHECK(pidns_drop_to_uid(NOBODY) == 0);
+		if (unshare(CLONE_NEWUSER))
+			_exit(4);
+		CHILD_CHECK_ERR(setns(nsfd, CLONE_NEWPID), EPERM);
+		_exit(0);
+	}
+	st = pidns_wait_status(c);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	if (st == 4)
+		SKIP(return, "unprivileged user namespaces not allowed");
+	EXPECT_EQ(0, st);
+}
+
+TEST_HARNESS_MAIN

@@ -94,7 +94,7 @@ FIXTURE_SETUP(chain)
 			snprintf(path, sizeof(path), "%d/task",
 				 pidns_self_in_proc(self->procfd));
 			d = fdopendir(openat(self->procfd, path, O_RDONLY));
-			CHILD_CHECK(d != NULL);
+			CHILD_CHECK(d);
 			while ((de = readdir(d))) {
 				pid_t tid = atoi(de->d_name);
 

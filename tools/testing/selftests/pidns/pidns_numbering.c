@@ -452,7 +452,7 @@ TEST(thread_settid_inside_ns)
 		char *stack = malloc(stack_size);
 		int ret;
 
-		CHILD_CHECK(stack != NULL);
+		CHILD_CHECK(stack);
 		CHILD_CHECK(pipe(s.done) == 0);
 		ret = clone(settid_thread, stack + stack_size,
 			    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
@@ -492,7 +492,7 @@ FIXTURE(nested) {
 	struct nested_shared *sh;
 };
 
-static void __noreturn
+static __noreturn void
 nested_chain(int sock, int ready, int release, int procfd0,
 	     struct nested_shared *sh)
 {

@@ -45,6 +45,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../kselftest.h"
+
 #ifndef CLONE_NEWPID
 #define CLONE_NEWPID		0x20000000
 #endif
@@ -122,10 +124,6 @@
 #define NS_GET_TGID_IN_PIDNS	_IOR(NSIO, 0x9, int)
 #endif
 
-#ifndef __noreturn
-#define __noreturn __attribute__((__noreturn__))
-#endif
-
 /* Deepest pid namespace level the kernel allows (MAX_PID_NS_LEVEL). */
 #define PIDNS_MAX_LEVEL		32
 
@@ -160,7 +158,7 @@ static inline uint64_t ptr_to_u64(const void *ptr)
  * Report a failed check from a child process (which must not use the
  * harness' ASSERT macros) and exit with PIDNS_CHILD_FAIL.
  */
-static inline void __noreturn
+static inline __noreturn void
 pidns_child_fail(const char *file, int line, const char *what)
 {
 	int err = errno;

@@ -532,7 +532,7 @@ def cpio_newc(entries):
 
 
 @phase("initramfs: busybox + tests")
-def initramfs(mode, suites, extra=()):
+def initramfs(mode, suites):
     """Pack /init, busybox, the guest scripts and the test programs."""
     d, f, l = 0o040755, 0o100755, 0o120777
     entries = [(p, d, b"") for p in ("bin", "dev", "proc", "sys", "tmp",
@@ -559,8 +559,6 @@ def initramfs(mode, suites, extra=()):
             lines.append(" ".join([suite, p, str(timeout)]
                                   + args.get(f"{suite}/{p}", [])))
     entries.append(("tests/list", 0o100644, ("\n".join(lines) + "\n").encode()))
-    for path, data in extra:
-        entries.append((path, f, data))
     path = os.path.join(BUILD, f"initramfs-{mode}.cpio.gz")
     with gzip.open(path, "wb", compresslevel=1) as fh:
         fh.write(cpio_newc(entries))
@@ -579,6 +577,10 @@ def qemu_cmd(bzimage, initrd, mode, console, results, cpus=2, mem=2048,
                "hung_task_timeout_secs=240", "printk.devkmsg=on"]
     if mode != "check":
         cmdline.append("quiet")
+    if icount:
+        # Instruction counts repeat only if the guest does the same work:
+        # no address-space randomisation, in the kernel or in user space.
+        cmdline += ["nokaslr", "norandmaps"]
     # One socket per CPU: the guest has no ACPI, and the MP table that
     # SeaBIOS writes lists one CPU per socket, so "-smp 2" alone would
     # leave the guest with a single CPU.
@@ -589,9 +591,11 @@ def qemu_cmd(bzimage, initrd, mode, console, results, cpus=2, mem=2048,
     if os.path.exists("/dev/kvm") and not icount:
         cmd += ["-enable-kvm", "-cpu", "host"]
     elif icount:
-        cmd += ["-icount", "shift=0,sleep=off", "-cpu", "max"]
+        cmd += ["-icount", "shift=0,sleep=off", "-cpu", "max,+invtsc"]
     else:
-        cmd += ["-accel", "tcg,thread=multi", "-cpu", "max"]
+        # invtsc: without a constant TSC a guest with two CPUs distrusts
+        # it and falls back to the jiffies clock.
+        cmd += ["-accel", "tcg,thread=multi", "-cpu", "max,+invtsc"]
     if interactive:
         cmd += ["-serial", "mon:stdio"]
     else:
@@ -779,10 +783,20 @@ def find_splats(console):
 
 # ------------------------------------------------------------- commands --
 
-def kernel_for(kernel, config):
-    unpack_base()
-    if kernel == "ours":
+_trees_ready = False
+
+
+def prepare_trees():
+    """The pristine base and our assembled tree, once per run."""
+    global _trees_ready
+    if not _trees_ready:
+        unpack_base()
         assemble()
+        _trees_ready = True
+
+
+def kernel_for(kernel, config):
+    prepare_trees()
     configure(kernel, config)
     return build_kernel(kernel, config)
 
@@ -791,7 +805,7 @@ def cmd_check(args):
     setup()
     unpack_base()
     make_series()        # cheap, and proves the series still applies
-    assemble()           # the tests are always built from our tree
+    prepare_trees()      # the tests are always built from our tree
     bzimage = kernel_for(args.kernel, args.config)
     install_headers()
     suites = build_tests(args.tests.split(",") if args.tests else None)
@@ -823,8 +837,6 @@ def cmd_run(args):
 def cmd_shell(args):
     setup()
     bzimage = kernel_for(args.kernel, args.config)
-    unpack_base()
-    assemble()
     install_headers()
     suites = build_tests()
     initrd = initramfs("shell", suites)

@@ -369,26 +369,28 @@ def configure(kernel, config):
 
 
 def check_config(dotconfig, frags):
-    """Fail when Kconfig dropped an option a fragment asked for."""
+    """Fail when Kconfig dropped an option a fragment asked for.
+
+    A later fragment overrides an earlier one, as in merge_config.sh.
+    """
     have = {}
     with open(dotconfig) as f:
         for line in f:
             m = re.match(r"^(CONFIG_\w+)=(.*)$", line)
             if m:
                 have[m.group(1)] = m.group(2)
-    wrong = []
+    want = {}
     for frag in frags:
         with open(frag) as f:
             for line in f:
                 m = re.match(r"^(CONFIG_\w+)=(.*)$", line.strip())
                 n = re.match(r"^# (CONFIG_\w+) is not set", line.strip())
                 if m:
-                    key, val = m.groups()
-                    got = have.get(key, "n")
-                    if got != val:
-                        wrong.append(f"{key}={val} (got {got})")
-                elif n and n.group(1) in have:
-                    wrong.append(f"{n.group(1)} unset (got {have[n.group(1)]})")
+                    want[m.group(1)] = m.group(2)
+                elif n:
+                    want[n.group(1)] = "n"
+    wrong = [f"{key}={val} (got {have.get(key, 'n')})"
+             for key, val in want.items() if have.get(key, "n") != val]
     if wrong:
         raise PhaseError("Kconfig did not give " + ", ".join(wrong))
 
@@ -649,12 +651,16 @@ def follow(path, proc, stream):
     pos = 0
     while True:
         done = proc.poll() is not None
-        with open(path, errors="replace") as f:
+        # Bytes, not text: the serial line ends lines with CR LF, and text
+        # mode would fold them and lose count of where we are.
+        with open(path, "rb") as f:
             f.seek(pos)
             chunk = f.read()
-        complete = chunk[:chunk.rfind("\n") + 1] if not done else chunk
-        pos += len(complete.encode())
-        for line in complete.splitlines():
+        if not done:
+            chunk = chunk[:chunk.rfind(b"\n") + 1]
+        pos += len(chunk)
+        for line in chunk.decode(errors="replace").splitlines():
+            line = line.rstrip("\r")
             if stream:
                 stream(line)
             else:

@@ -216,6 +216,8 @@ def unpack_base():
     if os.path.isdir(dest) and read_stamp(stamp) == want:
         return
     shutil.rmtree(dest, ignore_errors=True)
+    # Our tree is a copy of the base: a new base means a new copy.
+    shutil.rmtree(src_dir("ours"), ignore_errors=True)
     tmp = os.path.join(BUILD, "stock", "unpack")
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)

@@ -595,7 +595,10 @@ def qemu_cmd(bzimage, initrd, mode, console, results, cpus=2, mem=2048,
     if os.path.exists("/dev/kvm") and not icount:
         cmd += ["-enable-kvm", "-cpu", "host"]
     elif icount:
-        cmd += ["-icount", "shift=0,sleep=off", "-cpu", "max,+invtsc"]
+        # No RDRAND/RDSEED: they bring the host's randomness into the
+        # guest, and with it different work from one run to the next.
+        cmd += ["-icount", "shift=0,sleep=off",
+                "-cpu", "max,+invtsc,-rdrand,-rdseed"]
     else:
         # invtsc: without a constant TSC a guest with two CPUs distrusts
         # it and falls back to the jiffies clock.

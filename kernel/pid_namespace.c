@@ -27,7 +27,6 @@
 #include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/export.h>
-#include <linux/idr.h>
 #include <linux/init.h>
 #include <linux/mutex.h>
 #include <linux/nsproxy.h>
@@ -84,7 +83,7 @@ static struct kmem_cache *pid_cache_for_depth(unsigned int depth)
 	snprintf(name, sizeof(name), "pid_%u", depth + 1);
 	cache = kmem_cache_create(name,
 				  struct_size_t(struct pid, numbers, depth + 1),
-				  0, SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT, NULL);
+				  0, SLAB_ACCOUNT, NULL);
 	if (!cache)
 		return NULL;
 	/* Pairs with smp_load_acquire() above: publish a set-up cache. */
@@ -167,7 +166,7 @@ static struct pid_namespace *pidns_new(struct user_namespace *owner,
 	child->ns.ops = &pidns_operations;
 	refcount_set(&child->ns.count, 1);
 
-	idr_init(&child->idr);
+	pidmap_init(child);
 	child->level = depth;
 	child->parent = get_pid_ns(parent);
 	child->user_ns = get_user_ns(owner);
@@ -203,17 +202,17 @@ static void pidns_free_rcu(struct rcu_head *head)
 
 /*
  * The last reference to @ns is gone.  No nsfs inode of it can exist (each
- * holds a reference), so its inode number can be given back at once.  Its
- * IDR is empty too: a struct pid with a number here holds a reference on
- * this namespace or on a descendant of it until after free_pid() has
- * removed the number.
+ * holds a reference), so its inode number can be given back at once.  No
+ * number is in use either: a struct pid with a number here holds a
+ * reference on this namespace or on a descendant of it until after
+ * free_pid() has given the number back.
  * Lockless readers may still hold the pointer, so the memory waits for a
  * grace period.  The reference on the parent is dropped by put_pid_ns().
  */
 static void pidns_release(struct pid_namespace *ns)
 {
 	ns_free_inum(&ns->ns);
-	idr_destroy(&ns->idr);
+	pidmap_destroy(ns);
 	call_rcu(&ns->rcu, pidns_free_rcu);
 }
 
@@ -292,8 +291,8 @@ static void pidns_autoreap_children(void)
 /*
  * SIGKILL everything in @ns but its init.  Numbers are per thread, so this
  * reaches every thread; a thread whose group was already hit has SIGKILL
- * pending and is skipped.  Walking our own IDR is cheaper than scanning the
- * whole task list for the few tasks a container usually has left.
+ * pending and is skipped.  Walking our own numbers is cheaper than scanning
+ * the whole task list for the few tasks a container usually has left.
  *
  * tasklist_lock makes the walk complete: pid allocation has been disabled,
  * and copy_process() checks for that under the write lock before it makes
@@ -304,12 +303,11 @@ static void pidns_kill_all_but_init(struct pid_namespace *ns)
 {
 	struct task_struct *task;
 	struct pid *pid;
-	int nr;
+	int nr = 2;	/* number 1 is the init that is doing this */
 
 	guard(rcu)();
 	scoped_guard(read_lock, &tasklist_lock) {
-		/* Number 1 is the init that is doing this. */
-		for (nr = 2; (pid = idr_get_next(&ns->idr, &nr)); nr++) {
+		for (; (pid = find_ge_pid(nr, ns)); nr = pid_nr_ns(pid, ns) + 1) {
 			task = pid_task(pid, PIDTYPE_PID);
 			if (!task || __fatal_signal_pending(task))
 				continue;
@@ -423,14 +421,13 @@ static int pidns_last_pid_handler(const struct ctl_table *table,
 	if (write && !checkpoint_restore_ns_capable(ns->user_ns))
 		return -EPERM;
 
-	/* The IDR keeps the next number to try; the file shows the last. */
-	last = idr_get_cursor(&ns->idr) - 1;
+	last = pid_ns_last_pid(ns);
 
 	view = *table;
 	view.data = &last;
 	err = proc_dointvec_minmax(&view, write, buffer, lenp, ppos);
 	if (!err && write)
-		idr_set_cursor(&ns->idr, last + 1);
+		pidmap_set_last_pid(ns, last);
 	return err;
 }
 

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _LINUX_PID_NS_H
+#define _LINUX_PID_NS_H
+
+#include <linux/sched.h>
+#include <linux/bits.h>
+#include <linux/bug.h>
+#include <linux/mm.h>
+#include <linux/workqueue.h>
+#include <linux/threads.h>
+#include <linux/nsproxy.h>
+#include <linux/ns_common.h>
+#include <linux/idr.h>
+#include <linux/xarray.h>
+
+/*
+ * Namespaces nest at most this deep below init_pid_ns, which bounds the
+ * size of struct pid and every walk up the tree.
+ */
+#define MAX_PID_NS_LEVEL 32
+
+struct fs_pin;
+
+#if defined(CONFIG_SYSCTL) && defined(CONFIG_MEMFD_CREATE)
+/* Values of the vm.memfd_noexec sysctl, which is per pid namespace. */
+#define MEMFD_NOEXEC_SCOPE_EXEC			0 /* no flag means MFD_EXEC */
+#define MEMFD_NOEXEC_SCOPE_NOEXEC_SEAL		1 /* no flag means NOEXEC_SEAL */
+#define MEMFD_NOEXEC_SCOPE_NOEXEC_ENFORCED	2 /* 1, and MFD_EXEC refused */
+#endif
+
+/**
+ * struct pid_namespace - A set of pid numbers and the tasks they name.
+ * @pidmap: The numbers in use: an xarray of 512-number bitmap chunks,
+ *	indexed by number / 512.  Its lock, taken with interrupts off,
+ *	also protects @last_pid and @pid_allocated; see kernel/pid.c.
+ * @last_pid: The last number the cyclic allocator handed out; the
+ *	ns_last_pid sysctl and /proc/loadavg show it.
+ * @pid_allocated: How many pids have a number here, plus %PIDNS_ADDING
+ *	while new numbers may still be handed out.
+ * @child_reaper: The init: number 1, parent of the orphans.
+ * @pid_cachep: Slab cache for pids made here (their size is per depth).
+ * @level: Depth below init_pid_ns, which is level 0.
+ * @parent: The namespace this one was made in; NULL for init_pid_ns.
+ * @bacct: BSD process accounting of this namespace (kernel/acct.c).
+ * @user_ns: The user namespace that owns this one.
+ * @ucounts: The %UCOUNT_PID_NAMESPACES charge this namespace holds.
+ * @reboot: Exit code of the init after a reboot(2) in here, or 0.
+ * @ns: Reference count, inode number and operations for nsfs.
+ * @rcu: Frees the namespace after a grace period.
+ * @memfd_noexec_scope: vm.memfd_noexec of this namespace.
+ */
+struct pid_namespace {
+	struct xarray pidmap;
+	int last_pid;
+	unsigned int pid_allocated;
+	struct task_struct *child_reaper;
+	struct kmem_cache *pid_cachep;
+	unsigned int level;
+	struct pid_namespace *parent;
+#ifdef CONFIG_BSD_PROCESS_ACCT
+	struct fs_pin *bacct;
+#endif
+	struct user_namespace *user_ns;
+	struct ucounts *ucounts;
+	int reboot;
+	struct ns_common ns;
+	struct rcu_head rcu;
+#if defined(CONFIG_SYSCTL) && defined(CONFIG_MEMFD_CREATE)
+	int memfd_noexec_scope;
+#endif
+} __randomize_layout;
+
+extern struct pid_namespace init_pid_ns;
+
+/* In @pid_allocated: set until the namespace's init has begun to exit. */
+#define PIDNS_ADDING BIT(31)
+
+/* The number pid allocation and the ns_last_pid sysctl count from. */
+static inline int pid_ns_last_pid(const struct pid_namespace *ns)
+{
+	return READ_ONCE(ns->last_pid);
+}
+
+/* For kernel/pid_namespace.c: the number map, which kernel/pid.c owns. */
+void pidmap_init(struct pid_namespace *ns);
+void pidmap_destroy(struct pid_namespace *ns);
+void pidmap_set_last_pid(struct pid_namespace *ns, int last);
+
+#ifdef CONFIG_PID_NS
+static inline struct pid_namespace *get_pid_ns(struct pid_namespace *ns)
+{
+	/* init_pid_ns is never freed, so it is not counted. */
+	if (ns != &init_pid_ns)
+		refcount_inc(&ns->ns.count);
+	return ns;
+}
+
+#if defined(CONFIG_SYSCTL) && defined(CONFIG_MEMFD_CREATE)
+/*
+ * The effective vm.memfd_noexec of @ns: the strictest value set in @ns or
+ * in any of its ancestors, so a container cannot loosen its host's rule.
+ */
+static inline int pidns_memfd_noexec_scope(struct pid_namespace *ns)
+{
+	int strictest = MEMFD_NOEXEC_SCOPE_EXEC;
+
+	while (ns) {
+		strictest = max(strictest, READ_ONCE(ns->memfd_noexec_scope));
+		ns = ns->parent;
+	}
+	return strictest;
+}
+#else
+static inline int pidns_memfd_noexec_scope(struct pid_namespace *ns)
+{
+	return 0;
+}
+#endif
+
+struct pid_namespace *copy_pid_ns(unsigned long flags,
+				  struct user_namespace *user_ns,
+				  struct pid_namespace *ns);
+void zap_pid_ns_processes(struct pid_namespace *pid_ns);
+int reboot_pid_ns(struct pid_namespace *pid_ns, int cmd);
+void put_pid_ns(struct pid_namespace *ns);
+
+#else /* !CONFIG_PID_NS */
+#include <linux/err.h>
+
+static inline struct pid_namespace *get_pid_ns(struct pid_namespace *ns)
+{
+	return ns;
+}
+
+static inline int pidns_memfd_noexec_scope(struct pid_namespace *ns)
+{
+	return 0;
+}
+
+static inline struct pid_namespace *copy_pid_ns(unsigned long flags,
+						struct user_namespace *user_ns,
+						struct pid_namespace *ns)
+{
+	return flags & CLONE_NEWPID ? ERR_PTR(-EINVAL) : ns;
+}
+
+static inline void put_pid_ns(struct pid_namespace *ns)
+{
+}
+
+static inline void zap_pid_ns_processes(struct pid_namespace *ns)
+{
+	/* Only the init of a child namespace gets here; there are none. */
+	WARN_ON_ONCE(1);
+}
+
+static inline int reboot_pid_ns(struct pid_namespace *pid_ns, int cmd)
+{
+	return 0;
+}
+#endif /* CONFIG_PID_NS */
+
+struct pid_namespace *task_active_pid_ns(struct task_struct *tsk);
+void pid_idr_init(void);
+
+static inline bool task_is_in_init_pid_ns(struct task_struct *tsk)
+{
+	return task_active_pid_ns(tsk) == &init_pid_ns;
+}
+
+#endif /* _LINUX_PID_NS_H */

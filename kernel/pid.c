@@ -1,0 +1,1229 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Process identifiers: struct pid, its numbers in each pid namespace, and
+ * the links between pids and tasks.
+ *
+ * Two structures hold the numbers, one for handing them out and one for
+ * finding them again:
+ *
+ *  - Each namespace keeps a bitmap of the numbers in use (ns->pidmap), in
+ *    chunks of PIDMAP_CHUNK_BITS numbers stored in an xarray by number /
+ *    PIDMAP_CHUNK_BITS.  Chunks appear when a number in their range is
+ *    first taken and go away when they empty, except the one the cyclic
+ *    cursor (ns->last_pid) is in: a namespace where one child at a time
+ *    comes and goes keeps its chunk instead of allocating and freeing it
+ *    on every fork.  The xarray's lock is per namespace, so forks in two
+ *    namespaces only meet at the levels they share.
+ *
+ *  - One hash table, keyed by (namespace, number), chains the struct upid
+ *    of every published pid.  find_pid_ns() walks one chain under RCU; the
+ *    cost does not depend on how deep the namespace is.  Writers take one
+ *    of PID_HASH_LOCKS spinlocks, chosen by bucket.
+ *
+ * alloc_pid() takes a number at each level, leaf first, and only then
+ * publishes all of them in the hash, so a lookup never finds a pid that
+ * is still being set up.  free_pid() unpublishes and gives the numbers
+ * back, level by level.  Both run with interrupts off while they hold a
+ * lock: free_pid() runs under write_lock_irq(&tasklist_lock), and an
+ * interrupt may take tasklist_lock for reading, so a lock that nests
+ * inside it must never be held with interrupts enabled.
+ *
+ * Documentation/pidns.txt has the whole design.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/export.h>
+#include <linux/file.h>
+#include <linux/hash.h>
+#include <linux/init.h>
+#include <linux/init_task.h>
+#include <linux/memblock.h>
+#include <linux/mm.h>
+#include <linux/pid_namespace.h>
+#include <linux/pidfs.h>
+#include <linux/proc_ns.h>
+#include <linux/ptrace.h>
+#include <linux/rculist.h>
+#include <linux/refcount.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/syscalls.h>
+#include <linux/xarray.h>
+#include <net/sock.h>
+#include <uapi/linux/pidfd.h>
+
+/* The pid of the idle tasks: number 0, in no lookup structure. */
+struct pid init_struct_pid = {
+	.count		= REFCOUNT_INIT(1),
+	.numbers	= { { .ns = &init_pid_ns } },
+};
+
+int pid_max = PID_MAX_DEFAULT;
+int pid_max_min = RESERVED_PIDS + 1;
+int pid_max_max = PID_MAX_LIMIT;
+
+struct pid_namespace init_pid_ns = {
+	.pidmap = XARRAY_INIT(init_pid_ns.pidmap, XA_FLAGS_LOCK_IRQ),
+	/* Open for pids; the first, init's, is counted like any other. */
+	.pid_allocated	= PIDNS_ADDING,
+	.child_reaper	= &init_task,
+	.user_ns	= &init_user_ns,
+	.ns = {
+		/* Never freed: one reference for the system, one spare. */
+		.count	= REFCOUNT_INIT(2),
+		.inum	= PROC_PID_INIT_INO,
+#ifdef CONFIG_PID_NS
+		.ops	= &pidns_operations,
+#endif
+	},
+#if defined(CONFIG_SYSCTL) && defined(CONFIG_MEMFD_CREATE)
+	.memfd_noexec_scope = 0,	/* MEMFD_NOEXEC_SCOPE_EXEC */
+#endif
+};
+EXPORT_SYMBOL_GPL(init_pid_ns);
+
+/*
+ * pidfs inode numbers: unique for the life of the system, and above the
+ * small numbers pseudo filesystems reserve.
+ */
+static atomic64_t pidfs_last_ino = ATOMIC64_INIT(RESERVED_PIDS);
+
+/* The number map of a namespace */
+
+/*
+ * 512 numbers to a chunk: 64 bytes of bitmap, and a namespace whose
+ * numbers all lie below 512 has a single chunk in the xarray's root.
+ */
+#define PIDMAP_CHUNK_BITS	512
+
+struct pidmap_chunk {
+	DECLARE_BITMAP(used, PIDMAP_CHUNK_BITS);
+	struct rcu_head rcu;	/* find_ge_pid() reads chunks under RCU */
+};
+
+static struct kmem_cache *pidmap_chunk_cachep __ro_after_init;
+
+static unsigned long pidmap_chunk_of(int nr)
+{
+	return nr / PIDMAP_CHUNK_BITS;
+}
+
+/**
+ * pidmap_init() - Set up the number map of a new namespace.
+ * @ns: The namespace, not yet visible to anyone.
+ */
+void pidmap_init(struct pid_namespace *ns)
+{
+	xa_init_flags(&ns->pidmap, XA_FLAGS_LOCK_IRQ);
+	ns->last_pid = 0;
+}
+
+/**
+ * pidmap_destroy() - Free the number map of a dead namespace.
+ * @ns: The namespace, whose last reference is gone.
+ *
+ * No number is in use any more, but chunks may remain: the cursor's, and
+ * any an ns_last_pid write moved the cursor away from.
+ */
+void pidmap_destroy(struct pid_namespace *ns)
+{
+	struct pidmap_chunk *chunk;
+	unsigned long index;
+
+	xa_for_each(&ns->pidmap, index, chunk) {
+		WARN_ON_ONCE(!bitmap_empty(chunk->used, PIDMAP_CHUNK_BITS));
+		kfree_rcu(chunk, rcu);
+	}
+	xa_destroy(&ns->pidmap);
+}
+
+/* Look up the chunk of @nr, with the map locked. */
+static struct pidmap_chunk *pidmap_chunk_locked(struct xa_state *xas, int nr)
+{
+	xas_set(xas, pidmap_chunk_of(nr));
+	return xas_load(xas);
+}
+
+/*
+ * Drop chunk @index if no number in it is used and the cursor is not in
+ * it.  The map is locked; readers may still be looking at the chunk.
+ */
+static void pidmap_trim(struct pid_namespace *ns, struct xa_state *xas,
+			unsigned long index)
+{
+	struct pidmap_chunk *chunk;
+
+	if (index == pidmap_chunk_of(ns->last_pid))
+		return;
+	xas_set(xas, index);
+	chunk = xas_load(xas);
+	if (!chunk || !bitmap_empty(chunk->used, PIDMAP_CHUNK_BITS))
+		return;
+	xas_store(xas, NULL);
+	kfree_rcu(chunk, rcu);
+}
+
+/* Move the cursor, dropping the chunk it leaves if that is empty now. */
+static void pidmap_move_cursor(struct pid_namespace *ns,
+			       struct xa_state *xas, int last)
+{
+	unsigned long old = pidmap_chunk_of(ns->last_pid);
+
+	WRITE_ONCE(ns->last_pid, last);
+	if (old != pidmap_chunk_of(last))
+		pidmap_trim(ns, xas, old);
+}
+
+/* The first unused number in [@from, @to), or -1.  The map is locked. */
+static int pidmap_find_unused(struct xa_state *xas, int from, int to)
+{
+	struct pidmap_chunk *chunk;
+	unsigned int bit;
+	int nr;
+
+	while (from < to) {
+		chunk = pidmap_chunk_locked(xas, from);
+		bit = from % PIDMAP_CHUNK_BITS;
+		/* A missing chunk has every number free. */
+		if (chunk)
+			bit = find_next_zero_bit(chunk->used, PIDMAP_CHUNK_BITS,
+						 bit);
+		nr = from - from % PIDMAP_CHUNK_BITS + bit;
+		if (bit < PIDMAP_CHUNK_BITS)
+			return nr < to ? nr : -1;
+		from = nr;
+	}
+	return -1;
+}
+
+/*
+ * The number the cyclic allocator gives next: the first unused one after
+ * the cursor, wrapping around below pid_max.  Once the cursor has passed
+ * RESERVED_PIDS the wrap goes back to RESERVED_PIDS, not to 1, so the low
+ * numbers of daemons started at boot are not handed out again soon.
+ */
+static int pidmap_next_unused(struct pid_namespace *ns, struct xa_state *xas)
+{
+	int limit = READ_ONCE(pid_max);
+	int floor = ns->last_pid >= RESERVED_PIDS ? RESERVED_PIDS : 1;
+	int from = max(ns->last_pid + 1, floor);
+	int nr = -1;
+
+	if (from < limit)
+		nr = pidmap_find_unused(xas, from, limit);
+	if (nr < 0)
+		nr = pidmap_find_unused(xas, floor, min(from, limit));
+	return nr;
+}
+
+/*
+ * Mark @nr used, adding its chunk from *@spare if it has none.  Returns
+ * -ENOSPC when a chunk is needed and *@spare is empty, and -ENOMEM when
+ * the xarray needs a node: the caller allocates either and retries.
+ */
+static int pidmap_mark(struct xa_state *xas, int nr,
+		       struct pidmap_chunk **spare)
+{
+	struct pidmap_chunk *chunk = pidmap_chunk_locked(xas, nr);
+
+	if (!chunk) {
+		if (!*spare)
+			return -ENOSPC;
+		xas_store(xas, *spare);
+		if (xas_error(xas))
+			return xas_error(xas);
+		chunk = *spare;
+		*spare = NULL;
+	}
+	__set_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
+	return nr;
+}
+
+/*
+ * Take a number in @ns, with the map locked: @want, or the next one in
+ * cyclic order if @want is 0.  @leaf is set for the namespace the new pid
+ * belongs to, which must still accept new pids.
+ */
+static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
+			      int want, bool leaf, struct pidmap_chunk **spare)
+{
+	struct pidmap_chunk *chunk;
+	int nr = want;
+
+	/* The init has begun to exit: see zap_pid_ns_processes(). */
+	if (leaf && !(ns->pid_allocated & PIDNS_ADDING))
+		return -ENOMEM;
+
+	if (want) {
+		chunk = pidmap_chunk_locked(xas, want);
+		if (chunk && test_bit(want % PIDMAP_CHUNK_BITS, chunk->used))
+			return -EEXIST;
+	} else {
+		nr = pidmap_next_unused(ns, xas);
+		if (nr < 0)
+			return -EAGAIN;
+	}
+
+	nr = pidmap_mark(xas, nr, spare);
+	if (nr < 0)
+		return nr;
+	/* A number asked for by set_tid does not move the cursor. */
+	if (!want)
+		pidmap_move_cursor(ns, xas, nr);
+	ns->pid_allocated++;
+	return nr;
+}
+
+/*
+ * Take a number in @ns (see pidmap_take_locked()), allocating memory as
+ * needed outside the lock.  A chunk allocated and not used stays in
+ * *@spare for the next level.
+ */
+static int pidmap_take(struct pid_namespace *ns, int want, bool leaf,
+		       struct pidmap_chunk **spare)
+{
+	XA_STATE(xas, &ns->pidmap, 0);
+	int nr;
+
+	for (;;) {
+		xas_lock_irq(&xas);
+		nr = pidmap_take_locked(ns, &xas, want, leaf, spare);
+		xas_unlock_irq(&xas);
+
+		/* The xarray wanted a node: now it has one, try again. */
+		if (xas_nomem(&xas, GFP_KERNEL_ACCOUNT))
+			continue;
+		if (nr != -ENOSPC)
+			return nr;
+		*spare = kmem_cache_zalloc(pidmap_chunk_cachep,
+					   GFP_KERNEL_ACCOUNT);
+		if (!*spare)
+			return -ENOMEM;
+	}
+}
+
+/*
+ * Give number @nr in @ns back, with interrupts off.  @counted is false
+ * when undoing a failed alloc_pid(), whose pid was never published.
+ */
+static void pidmap_give_back(struct pid_namespace *ns, int nr, bool counted)
+{
+	XA_STATE(xas, &ns->pidmap, 0);
+	struct pidmap_chunk *chunk;
+	unsigned int left;
+
+	xas_lock(&xas);
+	chunk = pidmap_chunk_locked(&xas, nr);
+	__clear_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
+	pidmap_trim(ns, &xas, pidmap_chunk_of(nr));
+
+	/*
+	 * An exiting init waits in zap_pid_ns_processes() until only itself
+	 * (and a zombie leader) is counted.  A namespace whose last pid goes
+	 * while it still accepts new ones never got an init that could run
+	 * that: close it, as it has no reaper for further tasks.
+	 */
+	left = --ns->pid_allocated;
+	if (left == 1 || left == 2) {
+		wake_up_process(ns->child_reaper);
+	} else if (left == PIDNS_ADDING && counted) {
+		WARN_ON(ns->child_reaper);
+		ns->pid_allocated = 0;
+	}
+	xas_unlock(&xas);
+}
+
+/**
+ * pidmap_set_last_pid() - Move the cyclic cursor (ns_last_pid).
+ * @ns: The namespace.
+ * @last: The number to continue after; the next fork tries @last + 1.
+ */
+void pidmap_set_last_pid(struct pid_namespace *ns, int last)
+{
+	XA_STATE(xas, &ns->pidmap, 0);
+
+	xas_lock_irq(&xas);
+	pidmap_move_cursor(ns, &xas, last);
+	xas_unlock_irq(&xas);
+}
+
+/*
+ * The first number at or after @nr that is marked used, or -1.  Lockless:
+ * the caller holds rcu_read_lock(), and checks the number in the hash.
+ */
+static int pidmap_next_used(struct pid_namespace *ns, int nr)
+{
+	unsigned long index = pidmap_chunk_of(nr);
+	unsigned int bit = nr % PIDMAP_CHUNK_BITS;
+	struct pidmap_chunk *chunk;
+
+	while ((chunk = xa_find(&ns->pidmap, &index, ULONG_MAX, XA_PRESENT))) {
+		/* Past the chunk of @nr, the whole chunk counts. */
+		if (index != pidmap_chunk_of(nr))
+			bit = 0;
+		bit = find_next_bit(chunk->used, PIDMAP_CHUNK_BITS, bit);
+		if (bit < PIDMAP_CHUNK_BITS)
+			return index * PIDMAP_CHUNK_BITS + bit;
+		index++;
+		bit = 0;
+	}
+	return -1;
+}
+
+/* The hash of published numbers */
+
+/*
+ * Chains are read under rcu_read_lock(), or with tasklist_lock held, or
+ * with preemption or interrupts off (which also holds off a grace period).
+ */
+#define pid_hash_deref(p)						\
+	rcu_dereference_check(p, rcu_read_lock_any_held() ||		\
+			      lockdep_tasklist_lock_is_held())
+
+static struct upid __rcu **pid_hash __ro_after_init;
+static unsigned int pid_hash_shift __ro_after_init;
+
+#define PID_HASH_LOCKS	256
+static spinlock_t pid_hash_locks[PID_HASH_LOCKS];
+
+static unsigned int pid_hash_bucket(int nr, const struct pid_namespace *ns)
+{
+	return hash_32((u32)nr ^ hash_ptr(ns, 32), pid_hash_shift);
+}
+
+static spinlock_t *pid_hash_lock(unsigned int bucket)
+{
+	return &pid_hash_locks[bucket % PID_HASH_LOCKS];
+}
+
+/* Make @upid findable.  Interrupts are off. */
+static void pid_hash_add(struct upid *upid)
+{
+	unsigned int bucket = pid_hash_bucket(upid->nr, upid->ns);
+	spinlock_t *lock = pid_hash_lock(bucket);
+
+	spin_lock(lock);
+	RCU_INIT_POINTER(upid->hash_next,
+			 rcu_dereference_protected(pid_hash[bucket],
+						   lockdep_is_held(lock)));
+	rcu_assign_pointer(pid_hash[bucket], upid);
+	spin_unlock(lock);
+}
+
+/*
+ * Unlink @upid.  Interrupts are off.  A reader standing on it still finds
+ * the rest of the chain: @upid->hash_next is left alone, and the pid is
+ * freed only after a grace period.
+ */
+static void pid_hash_del(struct upid *upid)
+{
+	unsigned int bucket = pid_hash_bucket(upid->nr, upid->ns);
+	spinlock_t *lock = pid_hash_lock(bucket);
+	struct upid __rcu **link = &pid_hash[bucket];
+	struct upid *cur;
+
+	spin_lock(lock);
+	while ((cur = rcu_dereference_protected(*link, lockdep_is_held(lock)))) {
+		if (cur == upid) {
+			cur = rcu_dereference_protected(upid->hash_next,
+							lockdep_is_held(lock));
+			RCU_INIT_POINTER(*link, cur);
+			cur = upid;
+			break;
+		}
+		link = &cur->hash_next;
+	}
+	spin_unlock(lock);
+	WARN_ON_ONCE(!cur);
+}
+
+/* Life of a struct pid */
+
+/**
+ * put_pid() - Drop a reference to a pid.
+ * @pid: The pid, or NULL.
+ *
+ * The pid is freed with its last reference.  Its numbers were given back
+ * long before, by free_pid(), when the last task using it went away.
+ */
+void put_pid(struct pid *pid)
+{
+	struct pid_namespace *home;
+
+	if (!pid || !refcount_dec_and_test(&pid->count))
+		return;
+	/* The namespace's cache, and its reference, outlive the pid. */
+	home = ns_of_pid(pid);
+	kmem_cache_free(home->pid_cachep, pid);
+	put_pid_ns(home);
+}
+EXPORT_SYMBOL_GPL(put_pid);
+
+/* Drop the reference the numbers held, after lockless readers are done. */
+static void put_pid_after_grace(struct rcu_head *head)
+{
+	put_pid(container_of(head, struct pid, rcu));
+}
+
+/*
+ * Give back numbers @numbers[@lowest..@highest] of a pid that failed to be
+ * set up or is going away.  Interrupts are off.
+ */
+static void pid_give_back_numbers(struct upid *numbers, int lowest,
+				  int highest, bool counted)
+{
+	int level;
+
+	for (level = highest; level >= lowest; level--)
+		pidmap_give_back(numbers[level].ns, numbers[level].nr, counted);
+}
+
+/**
+ * free_pid() - Withdraw the numbers of a pid no task uses any more.
+ * @pid: The pid.
+ *
+ * Lookups stop finding @pid at once; its numbers can be reused as soon as
+ * this returns.  The reference alloc_pid() gave is dropped after an RCU
+ * grace period, when no lockless lookup can still be holding @pid.
+ *
+ * Context: Usually under write_lock_irq(&tasklist_lock), via detach_pid();
+ * also from copy_process() error paths.  Any context that may spin.
+ */
+void free_pid(struct pid *pid)
+{
+	unsigned long flags;
+	int level;
+
+	local_irq_save(flags);
+	for (level = 0; level <= pid->level; level++)
+		pid_hash_del(&pid->numbers[level]);
+	pid_give_back_numbers(pid->numbers, 0, pid->level, true);
+	local_irq_restore(flags);
+
+	call_rcu(&pid->rcu, put_pid_after_grace);
+}
+
+/*
+ * Check a clone3() set_tid entry for namespace @ns.  Returns 0 or the
+ * errno clone3() documents: -EINVAL for a number out of range, or one
+ * other than 1 in a namespace that has no init yet; -EPERM without
+ * CAP_CHECKPOINT_RESTORE over @ns.
+ */
+static int pid_check_set_tid(struct pid_namespace *ns, pid_t tid)
+{
+	if (tid < 1 || tid >= READ_ONCE(pid_max))
+		return -EINVAL;
+	if (tid != 1 && !ns->child_reaper)
+		return -EINVAL;
+	if (!checkpoint_restore_ns_capable(ns->user_ns))
+		return -EPERM;
+	return 0;
+}
+
+/* A pid that never got its numbers: no reference, no namespace held. */
+static void put_pid_unused(struct pid_namespace *ns, struct pid *pid)
+{
+	kmem_cache_free(ns->pid_cachep, pid);
+}
+
+/* Everything but the numbers of a new pid, which has one reference. */
+static void pid_setup(struct pid *pid)
+{
+	enum pid_type role;
+
+	refcount_set(&pid->count, 1);
+	spin_lock_init(&pid->lock);
+	pid->stashed = NULL;
+	pid->ino = atomic64_inc_return(&pidfs_last_ino);
+	for (role = PIDTYPE_PID; role < PIDTYPE_MAX; role++)
+		INIT_HLIST_HEAD(pid->tasks + role);
+	INIT_HLIST_HEAD(&pid->inodes);
+	init_waitqueue_head(&pid->wait_pidfd);
+}
+
+/**
+ * alloc_pid() - Make a pid for a new task.
+ * @ns: The namespace of the new task; it gets a number here and in each
+ *	ancestor of @ns.
+ * @set_tid: Numbers asked for with clone3(): set_tid[0] in @ns, set_tid[1]
+ *	in its parent, and so on.
+ * @set_tid_size: How many entries @set_tid has; levels beyond them get the
+ *	next number in cyclic order.
+ *
+ * The pid is published, and visible to lookups, once every number has
+ * been taken.
+ *
+ * Return: The pid, with one reference, or an ERR_PTR(): -EINVAL or -EPERM
+ * for a bad @set_tid (see clone3(2)), -EEXIST if a number asked for is in
+ * use, -EAGAIN if a namespace has no number left below pid_max, -ENOMEM if
+ * memory ran out or @ns no longer accepts new tasks because its init has
+ * exited.
+ */
+struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
+		      size_t set_tid_size)
+{
+	struct pidmap_chunk *spare = NULL;
+	struct pid_namespace *level_ns = ns;
+	struct pid *pid;
+	int level, nr, err = 0;
+
+	/* One entry per level at most: ns->level + 1 levels. */
+	if (set_tid_size > (size_t)ns->level + 1)
+		return ERR_PTR(-EINVAL);
+
+	pid = kmem_cache_alloc(ns->pid_cachep, GFP_KERNEL_ACCOUNT);
+	if (!pid)
+		return ERR_PTR(-ENOMEM);
+	pid->level = ns->level;
+
+	for (level = ns->level; level >= 0; level--) {
+		size_t depth_from_leaf = ns->level - level;
+		pid_t want = 0;
+
+		if (depth_from_leaf < set_tid_size) {
+			want = set_tid[depth_from_leaf];
+			err = pid_check_set_tid(level_ns, want);
+			if (err)
+				break;
+		}
+		nr = pidmap_take(level_ns, want, level_ns == ns, &spare);
+		if (nr < 0) {
+			err = nr;
+			break;
+		}
+		pid->numbers[level].nr = nr;
+		pid->numbers[level].ns = level_ns;
+		level_ns = level_ns->parent;
+	}
+	if (spare)
+		kmem_cache_free(pidmap_chunk_cachep, spare);
+	if (err) {
+		/* Levels above @level got no number. */
+		local_irq_disable();
+		pid_give_back_numbers(pid->numbers, level + 1, ns->level,
+				      false);
+		local_irq_enable();
+		put_pid_unused(ns, pid);
+		return ERR_PTR(err);
+	}
+
+	pid_setup(pid);
+	get_pid_ns(ns);
+
+	local_irq_disable();
+	for (level = 0; level <= ns->level; level++)
+		pid_hash_add(&pid->numbers[level]);
+	local_irq_enable();
+	return pid;
+}
+
+/**
+ * disable_pid_allocation() - Refuse new tasks in a namespace.
+ * @ns: The namespace, whose init is exiting.
+ *
+ * After this, alloc_pid() fails with -ENOMEM for @ns, and copy_process()
+ * refuses a child whose pid was taken just before.
+ */
+void disable_pid_allocation(struct pid_namespace *ns)
+{
+	xa_lock_irq(&ns->pidmap);
+	ns->pid_allocated = ns->pid_allocated & ~PIDNS_ADDING;
+	xa_unlock_irq(&ns->pidmap);
+}
+
+/* Lookups */
+
+/**
+ * find_pid_ns() - Find the pid with a given number in a namespace.
+ * @nr: The number.
+ * @ns: The namespace @nr is in.
+ *
+ * Context: rcu_read_lock() or tasklist_lock held; the result is only safe
+ * to use until it is dropped, unless the caller takes a reference.
+ * Return: The pid, or NULL if no published pid has @nr in @ns.
+ */
+struct pid *find_pid_ns(int nr, struct pid_namespace *ns)
+{
+	struct upid *upid;
+
+	upid = pid_hash_deref(pid_hash[pid_hash_bucket(nr, ns)]);
+	for (; upid; upid = pid_hash_deref(upid->hash_next)) {
+		if (upid->nr == nr && upid->ns == ns)
+			/* @upid is numbers[ns->level] of its pid. */
+			return container_of(upid - ns->level, struct pid,
+					    numbers[0]);
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(find_pid_ns);
+
+/**
+ * find_vpid() - Find a pid by its number in the caller's namespace.
+ * @nr: The number.
+ *
+ * Context: As find_pid_ns().
+ * Return: The pid, or NULL.
+ */
+struct pid *find_vpid(int nr)
+{
+	struct pid_namespace *mine = task_active_pid_ns(current);
+
+	return find_pid_ns(nr, mine);
+}
+EXPORT_SYMBOL_GPL(find_vpid);
+
+/**
+ * find_get_pid() - Find a pid in the caller's namespace and hold it.
+ * @nr: The number.
+ *
+ * Return: The pid with a reference the caller must put_pid(), or NULL.
+ */
+struct pid *find_get_pid(pid_t nr)
+{
+	struct pid *pid;
+
+	rcu_read_lock();
+	pid = find_vpid(nr);
+	get_pid(pid);
+	rcu_read_unlock();
+	return pid;
+}
+EXPORT_SYMBOL_GPL(find_get_pid);
+
+/**
+ * find_ge_pid() - Find the published pid with the lowest number >= @nr.
+ * @nr: Where to start.
+ * @ns: The namespace the numbers are in.
+ *
+ * /proc uses this to list a namespace's tasks in order.
+ *
+ * Context: rcu_read_lock() held.
+ * Return: The pid, or NULL if none has a number of @nr or more in @ns.
+ */
+struct pid *find_ge_pid(int nr, struct pid_namespace *ns)
+{
+	struct pid *pid;
+
+	/*
+	 * The map may have a number marked for a pid that is not published
+	 * yet or no longer: skip what the hash does not know.
+	 */
+	for (; (nr = pidmap_next_used(ns, nr)) >= 0; nr++) {
+		pid = find_pid_ns(nr, ns);
+		if (pid)
+			return pid;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(find_ge_pid);
+
+/*
+ * The pid slot of @task for role @type.  The slots are not annotated
+ * __rcu in task_struct: lockless readers load them with READ_ONCE(), which
+ * orders the dependent loads just as rcu_dereference() would, and writers
+ * publish with smp_store_release() or under tasklist_lock.
+ */
+static struct pid **task_pid_slot(struct task_struct *task,
+				  enum pid_type type)
+{
+	if (type == PIDTYPE_PID)
+		return &task->thread_pid;
+	return &task->signal->pids[type];
+}
+
+/**
+ * pid_task() - The first task using a pid in a given role.
+ * @pid: The pid, or NULL.
+ * @type: The role.
+ *
+ * Context: rcu_read_lock() or tasklist_lock held.
+ * Return: The task, or NULL.
+ */
+struct task_struct *pid_task(struct pid *pid, enum pid_type type)
+{
+	struct hlist_node *link;
+
+	if (!pid)
+		return NULL;
+	link = rcu_dereference_check(hlist_first_rcu(pid->tasks + type),
+				     lockdep_tasklist_lock_is_held());
+	if (!link)
+		return NULL;
+	return container_of(link, struct task_struct, pid_links[type]);
+}
+EXPORT_SYMBOL(pid_task);
+
+/**
+ * find_task_by_pid_ns() - Find a task by its thread id in a namespace.
+ * @nr: The thread id.
+ * @ns: The namespace @nr is in.
+ *
+ * Context: rcu_read_lock() held.
+ * Return: The task, or NULL.
+ */
+struct task_struct *find_task_by_pid_ns(pid_t nr, struct pid_namespace *ns)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(),
+			 "pid lookup without rcu_read_lock()");
+	return pid_task(find_pid_ns(nr, ns), PIDTYPE_PID);
+}
+
+/**
+ * find_task_by_vpid() - Find a task by its thread id in the caller's
+ *	namespace.
+ * @vnr: The thread id.
+ *
+ * Context: rcu_read_lock() held.
+ * Return: The task, or NULL.
+ */
+struct task_struct *find_task_by_vpid(pid_t vnr)
+{
+	struct pid_namespace *mine = task_active_pid_ns(current);
+
+	return find_task_by_pid_ns(vnr, mine);
+}
+
+/**
+ * find_get_task_by_vpid() - Find a task in the caller's namespace and
+ *	hold it.
+ * @nr: The thread id.
+ *
+ * Return: The task with a reference the caller must put_task_struct(), or
+ * NULL.
+ */
+struct task_struct *find_get_task_by_vpid(pid_t nr)
+{
+	struct task_struct *found;
+
+	rcu_read_lock();
+	found = find_task_by_vpid(nr);
+	if (found)
+		get_task_struct(found);
+	rcu_read_unlock();
+	return found;
+}
+
+/**
+ * get_task_pid() - Hold one of a task's pids.
+ * @task: The task.
+ * @type: Which of its pids.
+ *
+ * Return: The pid with a reference the caller must put_pid(), or NULL if
+ * @task has been released.
+ */
+struct pid *get_task_pid(struct task_struct *task, enum pid_type type)
+{
+	struct pid *pid;
+
+	rcu_read_lock();
+	pid = get_pid(READ_ONCE(*task_pid_slot(task, type)));
+	rcu_read_unlock();
+	return pid;
+}
+EXPORT_SYMBOL_GPL(get_task_pid);
+
+/**
+ * get_pid_task() - Hold the first task using a pid in a given role.
+ * @pid: The pid, or NULL.
+ * @type: The role.
+ *
+ * Return: The task with a reference the caller must put_task_struct(), or
+ * NULL.
+ */
+struct task_struct *get_pid_task(struct pid *pid, enum pid_type type)
+{
+	struct task_struct *user;
+
+	rcu_read_lock();
+	user = pid_task(pid, type);
+	if (user)
+		get_task_struct(user);
+	rcu_read_unlock();
+	return user;
+}
+EXPORT_SYMBOL_GPL(get_pid_task);
+
+/* Translation */
+
+/**
+ * pid_nr_ns() - A pid's number in a namespace.
+ * @pid: The pid, or NULL.
+ * @ns: The namespace of whoever will see the number.
+ *
+ * A pid has a number in its own namespace and in each ancestor of it;
+ * they sit at the levels of those namespaces, so one comparison decides.
+ *
+ * Return: The number, or 0 if @pid is NULL or has no number in @ns (@ns is
+ * neither the pid's namespace nor one of its ancestors).
+ */
+pid_t pid_nr_ns(struct pid *pid, struct pid_namespace *ns)
+{
+	const struct upid *upid;
+
+	if (!pid || ns->level > pid->level)
+		return 0;
+	upid = &pid->numbers[ns->level];
+	return upid->ns == ns ? upid->nr : 0;
+}
+EXPORT_SYMBOL_GPL(pid_nr_ns);
+
+/**
+ * pid_vnr() - A pid's number as the current task sees it.
+ * @pid: The pid, or NULL.
+ *
+ * Return: The number in current's active namespace, or 0.
+ */
+pid_t pid_vnr(struct pid *pid)
+{
+	return pid_nr_ns(pid, task_active_pid_ns(current));
+}
+EXPORT_SYMBOL_GPL(pid_vnr);
+
+/**
+ * __task_pid_nr_ns() - The number of one of a task's pids in a namespace.
+ * @task: The task.
+ * @type: Which of its pids.
+ * @ns: The namespace, or NULL for current's active namespace.
+ *
+ * Return: The number, or 0 if @task is released or the pid has no number
+ * in @ns.
+ */
+pid_t __task_pid_nr_ns(struct task_struct *task, enum pid_type type,
+		       struct pid_namespace *ns)
+{
+	pid_t nr = 0;
+
+	rcu_read_lock();
+	ns = ns ?: task_active_pid_ns(current);
+	if (pid_alive(task))
+		nr = pid_nr_ns(READ_ONCE(*task_pid_slot(task, type)), ns);
+	rcu_read_unlock();
+	return nr;
+}
+EXPORT_SYMBOL(__task_pid_nr_ns);
+
+/**
+ * task_active_pid_ns() - The pid namespace a task lives in.
+ * @tsk: The task.
+ *
+ * This is the namespace of the task's own pid, fixed for its life; the
+ * namespace its children will get may differ (see ns_of_pid()).
+ *
+ * Return: The namespace, or NULL if @tsk has been released.
+ */
+struct pid_namespace *task_active_pid_ns(struct task_struct *tsk)
+{
+	return ns_of_pid(tsk->thread_pid);
+}
+EXPORT_SYMBOL_GPL(task_active_pid_ns);
+
+/* Links between tasks and pids; tasklist_lock is held for writing */
+
+/**
+ * attach_pid() - Add a task to the users of its pid for a role.
+ * @task: The task, whose slot for @type already points to the pid.
+ * @type: The role.
+ */
+void attach_pid(struct task_struct *task, enum pid_type type)
+{
+	struct pid *pid = *task_pid_slot(task, type);
+	struct hlist_node *link = task->pid_links + type;
+
+	hlist_add_head_rcu(link, pid->tasks + type);
+}
+
+/*
+ * Take @task off its pid for @type and point the slot at @new (or NULL).
+ * The old pid's numbers go back when it was its last user in any role.
+ */
+static void pid_unlink(struct task_struct *task, enum pid_type type,
+		       struct pid *new)
+{
+	struct pid **slot = task_pid_slot(task, type);
+	struct pid *old = *slot;
+	enum pid_type role;
+
+	hlist_del_rcu(task->pid_links + type);
+	*slot = new;
+
+	if (type == PIDTYPE_PID) {
+		/* A thread id has one task; pidfd pollers learn it is gone. */
+		WARN_ON_ONCE(pid_has_task(old, PIDTYPE_PID));
+		wake_up_all(&old->wait_pidfd);
+	}
+
+	for (role = 0; role < PIDTYPE_MAX; role++)
+		if (pid_has_task(old, role))
+			return;
+	free_pid(old);
+}
+
+/**
+ * detach_pid() - Remove a task from the users of its pid for a role.
+ * @task: The task.
+ * @type: The role.
+ */
+void detach_pid(struct task_struct *task, enum pid_type type)
+{
+	pid_unlink(task, type, NULL);
+}
+
+/**
+ * change_pid() - Move a task to another pid for a role.
+ * @task: The task.
+ * @type: The role (process group or session, for setpgid and setsid).
+ * @pid: The new pid.
+ */
+void change_pid(struct task_struct *task, enum pid_type type,
+		struct pid *pid)
+{
+	pid_unlink(task, type, pid);
+	attach_pid(task, type);
+}
+
+/**
+ * exchange_tids() - Swap the thread ids of two threads.
+ * @left: One thread.
+ * @right: Another thread of the same group.
+ *
+ * A non-leader thread that calls execve() takes over the leader's thread
+ * id, and the leader, about to be released, gets the caller's.
+ */
+void exchange_tids(struct task_struct *left, struct task_struct *right)
+{
+	struct pid *left_pid = left->thread_pid;
+	struct pid *right_pid = right->thread_pid;
+
+	/* Each list holds just its thread; readers see one or the other. */
+	hlists_swap_heads_rcu(&left_pid->tasks[PIDTYPE_PID],
+			      &right_pid->tasks[PIDTYPE_PID]);
+	/* Pairs with the READ_ONCE() of lockless readers of thread_pid. */
+	smp_store_release(&left->thread_pid, right_pid);
+	/* Likewise. */
+	smp_store_release(&right->thread_pid, left_pid);
+	WRITE_ONCE(left->pid, pid_nr(right_pid));
+	WRITE_ONCE(right->pid, pid_nr(left_pid));
+}
+
+/**
+ * transfer_pid() - Hand a task's place among a pid's users to another.
+ * @old: The task leaving.
+ * @new: The task taking its place, using the same pid for @type.
+ * @type: The role; not %PIDTYPE_PID, which exchange_tids() handles.
+ */
+void transfer_pid(struct task_struct *old, struct task_struct *new,
+		  enum pid_type type)
+{
+	if (WARN_ON_ONCE(type == PIDTYPE_PID))
+		return;
+	hlist_replace_rcu(old->pid_links + type, new->pid_links + type);
+}
+
+/* pidfds */
+
+/**
+ * pidfd_get_pid() - Hold the pid a pidfd refers to.
+ * @fd: The file descriptor.
+ * @flags: Where to store the file's flags (O_NONBLOCK, PIDFD_THREAD).
+ *
+ * Return: The pid with a reference the caller must put_pid(), or an
+ * ERR_PTR(): -EBADF if @fd is not open, -EBADF if it is not a pidfd.
+ */
+struct pid *pidfd_get_pid(unsigned int fd, unsigned int *flags)
+{
+	CLASS(fd, f)(fd);
+	struct file *file = fd_file(f);
+	struct pid *pid;
+
+	if (fd_empty(f))
+		return ERR_PTR(-EBADF);
+	pid = pidfd_pid(file);
+	if (IS_ERR(pid))
+		return pid;
+	*flags = file->f_flags;
+	return get_pid(pid);
+}
+
+/**
+ * pidfd_get_task() - Hold the thread-group leader a pidfd refers to.
+ * @pidfd: The file descriptor.
+ * @flags: Where to store the file's flags.
+ *
+ * Return: The task with a reference the caller must put_task_struct(), or
+ * an ERR_PTR(): see pidfd_get_pid(), and -ESRCH if the process is gone.
+ */
+struct task_struct *pidfd_get_task(int pidfd, unsigned int *flags)
+{
+	struct task_struct *leader;
+	unsigned int file_flags;
+	struct pid *pid;
+
+	pid = pidfd_get_pid(pidfd, &file_flags);
+	if (IS_ERR(pid))
+		return ERR_CAST(pid);
+	leader = get_pid_task(pid, PIDTYPE_TGID);
+	put_pid(pid);
+	if (!leader)
+		return ERR_PTR(-ESRCH);
+	*flags = file_flags;
+	return leader;
+}
+
+/*
+ * Open a pidfd for @pid in the caller's file table (close-on-exec).  Only
+ * for a table that is not shared with a child that could see it early.
+ */
+static int pidfd_install_new(struct pid *pid, unsigned int flags)
+{
+	struct file *file;
+	int fd;
+
+	fd = pidfd_prepare(pid, flags, &file);
+	if (fd >= 0)
+		fd_install(fd, file);
+	return fd;
+}
+
+/**
+ * sys_pidfd_open() - Open a pidfd for a process or thread.
+ * @pid: Its number in the caller's namespace.
+ * @flags: %PIDFD_NONBLOCK, and %PIDFD_THREAD to allow a thread that is
+ *	not a group leader.
+ *
+ * Return: A close-on-exec file descriptor, or -EINVAL for bad @flags or
+ * @pid, -ESRCH if no such process is visible, or an error from
+ * pidfd_prepare().
+ */
+SYSCALL_DEFINE2(pidfd_open, pid_t, pid, unsigned int, flags)
+{
+	const unsigned int known = PIDFD_NONBLOCK | PIDFD_THREAD;
+	struct pid *target;
+	int fd;
+
+	if ((flags & ~known) || pid <= 0)
+		return -EINVAL;
+
+	target = find_get_pid(pid);
+	if (!target)
+		return -ESRCH;
+	fd = pidfd_install_new(target, flags);
+	put_pid(target);
+	return fd;
+}
+
+/**
+ * pid_idr_init() - Set up pid allocation at boot.
+ *
+ * Sizes pid_max for the number of CPUs, and sets up the pid hash and the
+ * slab caches.  (The name stays from the days of the IDR: init/main.c
+ * calls it.)
+ */
+void __init pid_idr_init(void)
+{
+	unsigned int i, cpus;
+
+	/* A count of pids must never reach the flag. */
+	BUILD_BUG_ON(PID_MAX_LIMIT >= PIDNS_ADDING);
+
+	/* At least PIDS_PER_CPU_DEFAULT numbers, and room to set fewer. */
+	cpus = num_possible_cpus();
+	pid_max = clamp_t(int, PIDS_PER_CPU_DEFAULT * cpus, pid_max,
+			  pid_max_max);
+	pid_max_min = max_t(int, pid_max_min, PIDS_PER_CPU_MIN * cpus);
+	pr_info("pid_max: default: %u minimum: %u\n", pid_max, pid_max_min);
+
+	/*
+	 * One bucket for every 16 KiB of memory, about one per kernel stack
+	 * the memory could hold, so chains stay short however many tasks
+	 * and levels there are; at most one bucket per possible number.
+	 */
+	pid_hash = alloc_large_system_hash("PID", sizeof(*pid_hash), 0, 14,
+					   HASH_ZERO, &pid_hash_shift, NULL,
+					   1024, PID_MAX_LIMIT);
+	for (i = 0; i < PID_HASH_LOCKS; i++)
+		spin_lock_init(&pid_hash_locks[i]);
+
+	/* Packed, not cache-aligned: a pid is read far more than written. */
+	init_pid_ns.pid_cachep =
+		kmem_cache_create("pid", struct_size_t(struct pid, numbers, 1),
+				  0, SLAB_PANIC | SLAB_ACCOUNT, NULL);
+	pidmap_chunk_cachep = KMEM_CACHE(pidmap_chunk,
+					 SLAB_PANIC | SLAB_ACCOUNT);
+}
+
+/* pidfd_getfd(): copying a file descriptor out of another process */
+
+/*
+ * Take a reference to file @fd of @task, if the caller may ptrace it.  A
+ * task that is exiting has no files to give: report -ESRCH for it even
+ * when its file table is already gone, rather than a misleading -EBADF.
+ */
+static struct file *pidfd_steal_file(struct task_struct *task, int fd)
+{
+	struct file *file;
+	int err;
+
+	err = down_read_killable(&task->signal->exec_update_lock);
+	if (err)
+		return ERR_PTR(err);
+	if (!ptrace_may_access(task, PTRACE_MODE_ATTACH_REALCREDS))
+		file = ERR_PTR(-EPERM);
+	else if (task->flags & PF_EXITING)
+		file = ERR_PTR(-ESRCH);
+	else
+		file = fget_task(task, fd);
+	up_read(&task->signal->exec_update_lock);
+
+	if (file)
+		return file;
+	return ERR_PTR(task->flags & PF_EXITING ? -ESRCH : -EBADF);
+}
+
+static int pidfd_copy_fd(struct pid *pid, int fd)
+{
+	struct task_struct *task;
+	struct file *file;
+	int ret;
+
+	task = get_pid_task(pid, PIDTYPE_PID);
+	if (!task)
+		return -ESRCH;
+	file = pidfd_steal_file(task, fd);
+	put_task_struct(task);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+
+	ret = receive_fd(file, NULL, O_CLOEXEC);
+	fput(file);
+	return ret;
+}
+
+/**
+ * sys_pidfd_getfd() - Copy a file descriptor from another process.
+ * @pidfd: A pidfd of the process.
+ * @fd: The descriptor number in that process.
+ * @flags: Reserved, must be 0.
+ *
+ * The caller needs ptrace access to the process, which is not otherwise
+ * affected.
+ *
+ * Return: A new close-on-exec descriptor for the same file, or -EINVAL
+ * for nonzero @flags, -EBADF for a bad @pidfd or @fd, -EPERM without
+ * ptrace access, -ESRCH if the process is gone or exiting.
+ */
+SYSCALL_DEFINE3(pidfd_getfd, int, pidfd, int, fd,
+		unsigned int, flags)
+{
+	CLASS(fd, f)(pidfd);
+	struct pid *pid;
+
+	if (flags)
+		return -EINVAL;
+	if (fd_empty(f))
+		return -EBADF;
+	pid = pidfd_pid(fd_file(f));
+	if (IS_ERR(pid))
+		return PTR_ERR(pid);
+	return pidfd_copy_fd(pid, fd);
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Numbers across the whole number space of a namespace: the cyclic cursor
+ * crossing into new ranges, wrapping at pid_max back to RESERVED_PIDS,
+ * numbers far apart (clone3 set_tid) found by every lookup and listed in
+ * order by /proc, numbers reused once free, and -EAGAIN when a namespace
+ * runs out.  Each test runs as the init of a fresh namespace, so it
+ * controls every number in it.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "pidns_util.h"
+#include "../kselftest_harness.h"
+
+#define NS_LAST_PID	"/proc/sys/kernel/ns_last_pid"
+#define PID_MAX		"/proc/sys/kernel/pid_max"
+#define RESERVED_PIDS	300
+
+static int read_int_file(const char *path)
+{
+	char buf[32];
+
+	if (pidns_read_file_at(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
+		return -1;
+	return atoi(buf);
+}
+
+static int write_int_file(const char *path, int val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", val);
+	return pidns_write_file(path, buf);
+}
+
+/* A child that waits for SIGKILL; returns its number as fork() does. */
+static pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/* The same with a chosen number, in the caller's namespace only. */
+static pid_t spawn_sleeper_at(pid_t nr)
+{
+	struct pidns_clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = ptr_to_u64(&nr),
+		.set_tid_size = 1,
+	};
+	pid_t pid = sys_clone3(&args, sizeof(args));
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	pidns_wait_status(pid);
+}
+
+/* Is @nr listed by @procfd, and are the entries in ascending order? */
+static bool proc_lists(int procfd, pid_t nr)
+{
+	pid_t pids[64];
+	bool found = false;
+	int n, i;
+
+	n = pidns_proc_pids(procfd, pids, 64);
+	if (n < 0 || n > 64)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (i && pids[i] <= pids[i - 1])
+			return false;
+		if (pids[i] == nr)
+			found = true;
+	}
+	return found;
+}
+
+/* Every way of looking a number up finds the sleeper @nr. */
+static void check_found_everywhere(int procfd, pid_t nr)
+{
+	int pidfd;
+
+	CHILD_CHECK(kill(nr, 0) == 0);
+	pidfd = sys_pidfd_open(nr, 0);
+	CHILD_CHECK(pidfd >= 0);
+	close(pidfd);
+	CHILD_CHECK(pidns_self_in_proc(procfd) == getpid());
+	CHILD_CHECK(proc_lists(procfd, nr));
+}
+
+/* Run @body as the init of a new namespace; its exit status, or -1. */
+static int run_as_new_init(void (*body)(void))
+{
+	pid_t init = pidns_fork();
+
+	if (init < 0)
+		return -1;
+	if (init == 0) {
+		body();
+		_exit(0);
+	}
+	return pidns_wait_status(init);
+}
+
+#define NO_NS_LAST_PID "no ns_last_pid (CONFIG_CHECKPOINT_RESTORE=n)"
+
+/*
+ * The allocator keeps numbers in 512-number chunks (Documentation/pidns.txt):
+ * forks that step over chunk boundaries get consecutive numbers, all of them
+ * found, and the first of them again once it is free.
+ */
+static void cursor_crosses_ranges_body(void)
+{
+	int procfd = pidns_proc_open();
+	pid_t kids[6];
+	int i;
+
+	CHILD_CHECK(procfd >= 0);
+	CHILD_CHECK(write_int_file(NS_LAST_PID, 509) == 0);
+	for (i = 0; i < 5; i++) {
+		kids[i] = spawn_sleeper();
+		CHILD_CHECK(kids[i] == 510 + i);
+	}
+	CHILD_CHECK(write_int_file(NS_LAST_PID, 1020) == 0);
+	kids[5] = spawn_sleeper();
+	/* 1021 is free, and 1024 starts another range. */
+	CHILD_CHECK(kids[5] == 1021);
+	for (i = 0; i < 6; i++)
+		check_found_everywhere(procfd, kids[i]);
+	for (i = 0; i < 6; i++)
+		kill_and_reap(kids[i]);
+	CHILD_CHECK(kill(510, 0) == -1 && errno == ESRCH);
+	CHILD_CHECK(!proc_lists(procfd, 510));
+
+	CHILD_CHECK(write_int_file(NS_LAST_PID, 509) == 0);
+	kids[0] = spawn_sleeper();
+	CHILD_CHECK(kids[0] == 510);
+	check_found_everywhere(procfd, 510);
+	kill_and_reap(kids[0]);
+}
+
+TEST(cursor_crosses_ranges)
+{
+	PIDNS_REQUIRE();
+	if (access(NS_LAST_PID, F_OK))
+		SKIP(return, NO_NS_LAST_PID);
+	ASSERT_EQ(0, run_as_new_init(cursor_crosses_ranges_body));
+}
+
+/* At pid_max the cursor wraps to RESERVED_PIDS, not to 1. */
+static void wrap_goes_back_to_reserved_pids_body(void)
+{
+	int max = read_int_file(PID_MAX);
+	pid_t top, low;
+
+	CHILD_CHECK(max > RESERVED_PIDS + 10);
+	CHILD_CHECK(write_int_file(NS_LAST_PID, max - 2) == 0);
+	top = spawn_sleeper();
+	CHILD_CHECK(top == max - 1);
+	low = spawn_sleeper();
+	CHILD_CHECK(low == RESERVED_PIDS);
+	kill_and_reap(low);
+	kill_and_reap(top);
+}
+
+TEST(wrap_goes_back_to_reserved_pids)
+{
+	PIDNS_REQUIRE();
+	if (access(NS_LAST_PID, F_OK))
+		SKIP(return, NO_NS_LAST_PID);
+	ASSERT_EQ(0, run_as_new_init(wrap_goes_back_to_reserved_pids_body));
+}
+
+/* After the wrap, numbers still in use are skipped. */
+static void wrap_skips_used_numbers_body(void)
+{
+	int max = read_int_file(PID_MAX);
+	pid_t held, next;
+
+	CHILD_CHECK(max > RESERVED_PIDS + 10);
+	held = spawn_sleeper_at(RESERVED_PIDS);
+	CHILD_CHECK(held == RESERVED_PIDS);
+	CHILD_CHECK(write_int_file(NS_LAST_PID, max - 1) == 0);
+	next = spawn_sleeper();
+	CHILD_CHECK(next == RESERVED_PIDS + 1);
+	kill_and_reap(next);
+	kill_and_reap(held);
+}
+
+TEST(wrap_skips_used_numbers)
+{
+	PIDNS_REQUIRE();
+	if (access(NS_LAST_PID, F_OK))
+		SKIP(return, NO_NS_LAST_PID);
+	ASSERT_EQ(0, run_as_new_init(wrap_skips_used_numbers_body));
+}
+
+/*
+ * Numbers far apart, asked for with set_tid, are all found, listed in
+ * order, taken only once, and free again when their task is gone.
+ */
+static void far_numbers_found_listed_and_reused_body(void)
+{
+	int procfd = pidns_proc_open();
+	int max = read_int_file(PID_MAX);
+	pid_t want[3] = { 600, 1500, max - 3 };
+	pid_t got[3];
+	int i;
+
+	CHILD_CHECK(procfd >= 0);
+	CHILD_CHECK(max > 1600);
+	for (i = 0; i < 3; i++) {
+		got[i] = spawn_sleeper_at(want[i]);
+		CHILD_CHECK(got[i] == want[i]);
+	}
+	for (i = 0; i < 3; i++)
+		check_found_everywhere(procfd, want[i]);
+	CHILD_CHECK(spawn_sleeper_at(1500) == -1 && errno == EEXIST);
+
+	/* The cursor did not move: the next cyclic number is 2. */
+	got[0] = spawn_sleeper();
+	CHILD_CHECK(got[0] == 2);
+	kill_and_reap(got[0]);
+
+	kill_and_reap(1500);
+	CHILD_CHECK(!proc_lists(procfd, 1500));
+	CHILD_CHECK(proc_lists(procfd, 600));
+	CHILD_CHECK(proc_lists(procfd, max - 3));
+	got[1] = spawn_sleeper_at(1500);
+	CHILD_CHECK(got[1] == 1500);
+	for (i = 0; i < 3; i++)
+		kill_and_reap(want[i]);
+}
+
+TEST(far_numbers_found_listed_and_reused)
+{
+	PIDNS_REQUIRE();
+	if (access(NS_LAST_PID, F_OK))
+		SKIP(return, NO_NS_LAST_PID);
+	ASSERT_EQ(0, run_as_new_init(far_numbers_found_listed_and_reused_body));
+}
+
+/*
+ * A namespace whose numbers are all taken refuses fork() with EAGAIN and
+ * accepts it again once one is free.  pid_max is lowered to make that
+ * quick; the parent namespace runs out at the same bound, which gives the
+ * same error.
+ */
+TEST(exhausted_namespace_eagain)
+{
+	int old_max;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	old_max = read_int_file(PID_MAX);
+	ASSERT_GT(old_max, 0);
+	if (write_int_file(PID_MAX, 400))
+		SKIP(return, "cannot lower kernel.pid_max: %s", strerror(errno));
+
+	init = pidns_fork();
+	if (init == 0) {
+		static pid_t kids[400];
+		int n = 0, i;
+		pid_t c;
+
+		while (n < 400) {
+			c = spawn_sleeper();
+			if (c < 0)
+				break;
+			kids[n++] = c;
+		}
+		CHILD_CHECK(n < 400 && errno == EAGAIN);
+		/*
+		 * Free the newest number, at every level.  An older one may
+		 * lie below RESERVED_PIDS in the parent namespace, where the
+		 * wrapped cursor does not go back to.
+		 */
+		kill_and_reap(kids[--n]);
+		c = spawn_sleeper();
+		CHILD_CHECK(c > 0);
+		kill_and_reap(c);
+		for (i = 0; i < n; i++)
+			kill_and_reap(kids[i]);
+		_exit(0);
+	}
+	/* Restore pid_max before any assertion can end the test. */
+	EXPECT_GE(init, 0);
+	EXPECT_EQ(0, init > 0 ? pidns_wait_status(init) : 0);
+	ASSERT_EQ(0, write_int_file(PID_MAX, old_max));
+}
+
+TEST_HARNESS_MAIN

@@ -706,6 +706,14 @@ struct pid *find_ge_pid(int nr, struct pid_namespace *ns)
 	struct pid *pid;
 
 	/*
+	 * A listing asks for one more than the last number it got, which in
+	 * a busy namespace is usually in use: try the hash before the map.
+	 */
+	pid = find_pid_ns(nr, ns);
+	if (pid)
+		return pid;
+
+	/*
 	 * The map may have a number marked for a pid that is not published
 	 * yet or no longer: skip what the hash does not know.
 	 */

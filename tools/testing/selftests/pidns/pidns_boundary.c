@@ -175,11 +175,8 @@ static int inner_names_its_child(void *arg)
 
 	CHILD_CHECK(pipe(hold) == 0);
 	c = fork();
-	if (c == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
+	if (c == 0)
+		pidns_idle_until_released(hold);
 	CHILD_CHECK(c == 2);
 	/* The test's own number means nothing here. */
 	errno = 0;
@@ -1211,11 +1208,8 @@ static int notify_me(mqd_t mq, int sig)
 		.sigev_notify = SIGEV_SIGNAL,
 		.sigev_signo = sig,
 	};
-	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	pidns_block_signal(sig);
 	return mq_notify(mq, &sev);
 }
 
@@ -1309,17 +1303,25 @@ struct pgrp_ctl {
 	int ready[2];
 };
 
+/*
+ * Body of M, in whichever namespace it was forked: record SIGUSR1 in
+ * ctl->rec, tell the test it is ready, exit once the signal came.
+ */
+static __noreturn void pgrp_member(struct pgrp_ctl *ctl)
+{
+	pidns_sigrec = &ctl->rec;
+	CHILD_CHECK(pidns_catch_signal(SIGUSR1) == 0);
+	pidns_post_byte(ctl->ready[1]);
+	pidns_wait_signal();
+	_exit(0);
+}
+
 static pid_t start_group_member(struct pgrp_ctl *ctl)
 {
 	pid_t m = fork();
 
-	if (m == 0) {
-		pidns_sigrec = &ctl->rec;
-		CHILD_CHECK(pidns_catch_signal(SIGUSR1) == 0);
-		pidns_post_byte(ctl->ready[1]);
-		pidns_wait_signal();
-		_exit(0);
-	}
+	if (m == 0)
+		pgrp_member(ctl);
 	return m;
 }
 
@@ -1408,6 +1410,38 @@ TEST(killpg_si_pid_translated)
 	}
 }
 
+/*
+ * The init side of the kill0_member_* tests: once member @m is ready,
+ * signal the whole group with kill(0) and reap @m; ctl->rec then holds
+ * what @m got.
+ */
+static void kill0_and_reap_member(struct pgrp_ctl *ctl, pid_t m)
+{
+	CHILD_CHECK(pidns_wait_byte(ctl->ready[0]));
+	CHILD_CHECK(kill(0, SIGUSR1) == 0);
+	CHILD_CHECK(pidns_wait_status(m) == 0);
+}
+
+/*
+ * The test side of the kill0_member_* tests: run @fn as the init of a new
+ * namespace with a fresh pgrp_ctl, ignoring SIGUSR1 here (the test process
+ * is in the group too).  @fn does the checking.
+ */
+static void run_kill0_member_init(struct __test_metadata *_metadata,
+				  int (*fn)(void *))
+{
+	struct pgrp_ctl *ctl;
+	pid_t init;
+
+	ctl = pidns_shared_alloc(sizeof(*ctl));
+	ASSERT_NE(NULL, ctl);
+	ASSERT_EQ(0, pidns_pipe(ctl->ready));
+	signal(SIGUSR1, SIG_IGN);
+	init = run_in_ns(fn, ctl);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
 /* Control: a member in the sender's own namespace gets the inner number. */
 static int init_group_same_ns(void *arg)
 {
@@ -1415,26 +1449,15 @@ static int init_group_same_ns(void *arg)
 	pid_t m = start_group_member(ctl);
 
 	CHILD_CHECK(m == 2);
-	CHILD_CHECK(pidns_wait_byte(ctl->ready[0]));
-	CHILD_CHECK(kill(0, SIGUSR1) == 0);
-	CHILD_CHECK(pidns_wait_status(m) == 0);
+	kill0_and_reap_member(ctl, m);
 	CHILD_CHECK(ctl->rec.count == 1 && ctl->rec.pid == 1);
 	return 0;
 }
 
 TEST(kill0_member_in_same_ns)
 {
-	struct pgrp_ctl *ctl;
-	pid_t init;
-
 	PIDNS_REQUIRE();
-	ctl = pidns_shared_alloc(sizeof(*ctl));
-	ASSERT_NE(NULL, ctl);
-	ASSERT_EQ(0, pidns_pipe(ctl->ready));
-	signal(SIGUSR1, SIG_IGN);
-	init = run_in_ns(init_group_same_ns, ctl);
-	ASSERT_GE(init, 0);
-	EXPECT_EQ(0, pidns_wait_status(init));
+	run_kill0_member_init(_metadata, init_group_same_ns);
 }
 
 /* A member in a namespace below the sender's gets si_pid 0. */
@@ -1443,34 +1466,18 @@ static int init_group_deeper(void *arg)
 	struct pgrp_ctl *ctl = arg;
 	pid_t m = pidns_fork();
 
-	if (m == 0) {
-		pidns_sigrec = &ctl->rec;
-		CHILD_CHECK(pidns_catch_signal(SIGUSR1) == 0);
-		pidns_post_byte(ctl->ready[1]);
-		pidns_wait_signal();
-		_exit(0);
-	}
+	if (m == 0)
+		pgrp_member(ctl);
 	CHILD_CHECK(m > 0);
-	CHILD_CHECK(pidns_wait_byte(ctl->ready[0]));
-	CHILD_CHECK(kill(0, SIGUSR1) == 0);
-	CHILD_CHECK(pidns_wait_status(m) == 0);
+	kill0_and_reap_member(ctl, m);
 	CHILD_CHECK(ctl->rec.count == 1 && ctl->rec.pid == 0);
 	return 0;
 }
 
 TEST(kill0_member_in_deeper_ns)
 {
-	struct pgrp_ctl *ctl;
-	pid_t init;
-
 	PIDNS_REQUIRE();
-	ctl = pidns_shared_alloc(sizeof(*ctl));
-	ASSERT_NE(NULL, ctl);
-	ASSERT_EQ(0, pidns_pipe(ctl->ready));
-	signal(SIGUSR1, SIG_IGN);
-	init = run_in_ns(init_group_deeper, ctl);
-	ASSERT_GE(init, 0);
-	EXPECT_EQ(0, pidns_wait_status(init));
+	run_kill0_member_init(_metadata, init_group_deeper);
 }
 
 /* ---- pidfd fdinfo --------------------------------------------------------- */
@@ -1516,13 +1523,8 @@ TEST(pidfd_fdinfo_outer_view)
 	procfd = pidns_proc_open();
 	ASSERT_GE(procfd, 0);
 	ASSERT_EQ(0, pidns_pipe(hold));
-	init = pidns_fork();
+	init = pidns_fork_idle_init(hold);
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
 	pidfd = sys_pidfd_open(init, 0);
 	ASSERT_GE(pidfd, 0);
 	ASSERT_EQ(2, pidfd_info(procfd, pidfd, &pid, nspid, 4));
@@ -1547,11 +1549,8 @@ static int inner_fdinfo(void *arg)
 
 	CHILD_CHECK(procfd >= 0 && pipe(hold) == 0);
 	c = fork();
-	if (c == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
+	if (c == 0)
+		pidns_idle_until_released(hold);
 	fd = sys_pidfd_open(c, 0);
 	CHILD_CHECK(fd >= 0);
 	/* Our proc: inner numbers only. */

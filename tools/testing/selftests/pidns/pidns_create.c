@@ -57,22 +57,9 @@ static pid_t hold_init(int hold[2])
 
 	if (pidns_pipe(hold))
 		return -1;
-	pid = pidns_fork();
-	if (pid == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
+	pid = pidns_fork_idle_init(hold);
 	close(hold[0]);
 	return pid;
-}
-
-static int open_ns(pid_t pid, const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, name);
-	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 /*
@@ -170,11 +157,8 @@ TEST(unshare_later_children_join_ns)
 	ASSERT_EQ(0, unshare(CLONE_NEWPID));
 	init = fork();
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
+	if (init == 0)
+		pidns_idle_until_released(hold);
 	c = fork();
 	ASSERT_GE(c, 0);
 	if (c == 0) {
@@ -217,11 +201,8 @@ TEST(pid_for_children_names_childs_ns)
 	ASSERT_EQ(0, unshare(CLONE_NEWPID));
 	c = fork();
 	ASSERT_GE(c, 0);
-	if (c == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
+	if (c == 0)
+		pidns_idle_until_released(hold);
 	ASSERT_EQ(0, ns_link("pid_for_children", children, sizeof(children)));
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", c);
 	len = readlink(path, link, sizeof(link) - 1);
@@ -277,7 +258,7 @@ TEST(setns_nsfs_into_descendant)
 	PIDNS_REQUIRE();
 	init = hold_init(hold);
 	ASSERT_GE(init, 0);
-	nsfd = open_ns(init, "pid");
+	nsfd = pidns_open_ns(init, "pid");
 	ASSERT_GE(nsfd, 0);
 	ASSERT_EQ(0, setns(nsfd, CLONE_NEWPID));
 	check_setns_child_lands_in(_metadata, init, 2);
@@ -293,7 +274,7 @@ TEST(setns_nsfs_nstype_zero_accepted)
 	PIDNS_REQUIRE();
 	init = hold_init(hold);
 	ASSERT_GE(init, 0);
-	nsfd = open_ns(init, "pid");
+	nsfd = pidns_open_ns(init, "pid");
 	ASSERT_GE(nsfd, 0);
 	ASSERT_EQ(0, setns(nsfd, 0));
 	check_setns_child_lands_in(_metadata, init, 2);
@@ -331,7 +312,7 @@ TEST(setns_between_descendants)
 	ASSERT_GE(init, 0);
 	ASSERT_EQ(0, pidns_pipe(hold2));
 	ASSERT_EQ(0, pidns_pipe(ready));
-	ASSERT_EQ(0, setns(open_ns(init, "pid"), CLONE_NEWPID));
+	ASSERT_EQ(0, setns(pidns_open_ns(init, "pid"), CLONE_NEWPID));
 	helper = fork();	/* pid 2 in init's namespace */
 	ASSERT_GE(helper, 0);
 	if (helper == 0) {
@@ -352,10 +333,10 @@ TEST(setns_between_descendants)
 	}
 	close(hold2[0]);
 	ASSERT_TRUE(pidns_wait_byte(ready[0]));
-	deep_fd = open_ns(helper, "pid_for_children");
+	deep_fd = pidns_open_ns(helper, "pid_for_children");
 	ASSERT_GE(deep_fd, 0);
 	ASSERT_EQ(0, setns(deep_fd, CLONE_NEWPID));
-	ASSERT_EQ(0, setns(open_ns(init, "pid"), CLONE_NEWPID));
+	ASSERT_EQ(0, setns(pidns_open_ns(init, "pid"), CLONE_NEWPID));
 	/* init is 1, helper 2, the level L+2 init 3: we get 4. */
 	check_setns_child_lands_in(_metadata, init, 4);
 	close(hold2[1]);
@@ -377,7 +358,7 @@ TEST(setns_back_to_active_ns)
 	ASSERT_GE(selffd, 0);
 	init = hold_init(hold);
 	ASSERT_GE(init, 0);
-	ASSERT_EQ(0, setns(open_ns(init, "pid"), CLONE_NEWPID));
+	ASSERT_EQ(0, setns(pidns_open_ns(init, "pid"), CLONE_NEWPID));
 	ASSERT_EQ(0, setns(selffd, CLONE_NEWPID));
 	ASSERT_EQ(0, ns_link("pid_for_children", now, sizeof(now)));
 	EXPECT_STREQ(own, now);
@@ -415,7 +396,7 @@ TEST(setns_into_sibling_einval)
 	PIDNS_REQUIRE();
 	sibling = hold_init(hold);
 	ASSERT_GE(sibling, 0);
-	sib_fd = open_ns(sibling, "pid");
+	sib_fd = pidns_open_ns(sibling, "pid");
 	ASSERT_GE(sib_fd, 0);
 	sib_pidfd = sys_pidfd_open(sibling, 0);
 	ASSERT_GE(sib_pidfd, 0);
@@ -446,8 +427,8 @@ TEST(setns_judged_against_active_ns)
 	b = hold_init(hold_b);
 	ASSERT_GE(b, 0);
 	/* a and b are siblings, both children of our active namespace. */
-	ASSERT_EQ(0, setns(open_ns(a, "pid"), CLONE_NEWPID));
-	ASSERT_EQ(0, setns(open_ns(b, "pid"), CLONE_NEWPID));
+	ASSERT_EQ(0, setns(pidns_open_ns(a, "pid"), CLONE_NEWPID));
+	ASSERT_EQ(0, setns(pidns_open_ns(b, "pid"), CLONE_NEWPID));
 	check_setns_child_lands_in(_metadata, b, 2);
 	close(hold_a[1]);
 	close(hold_b[1]);
@@ -540,7 +521,7 @@ TEST(thread_after_setns_einval)
 	PIDNS_REQUIRE();
 	init = hold_init(hold);
 	ASSERT_GE(init, 0);
-	ASSERT_EQ(0, setns(open_ns(init, "pid"), CLONE_NEWPID));
+	ASSERT_EQ(0, setns(pidns_open_ns(init, "pid"), CLONE_NEWPID));
 	errno = 0;
 	EXPECT_EQ(-1, try_clone_thread(THREAD_FLAGS));
 	EXPECT_EQ(EINVAL, errno);
@@ -1155,11 +1136,8 @@ static int make_idle_pidns(void)
 		if (pipe(hold))
 			_exit(255);
 		init = fork();
-		if (init == 0) {
-			close(hold[1]);
-			pidns_wait_byte(hold[0]);
-			_exit(0);
-		}
+		if (init == 0)
+			pidns_idle_until_released(hold);
 		fd = open("/proc/self/ns/pid_for_children", O_RDONLY);
 		if (init < 0 || fd < 0 || pidns_send_fd(sv[1], fd))
 			_exit(255);
@@ -1394,7 +1372,7 @@ TEST(unprivileged_setns_into_foreign_ns_eperm)
 	PIDNS_REQUIRE();
 	init = hold_init(hold);
 	ASSERT_GE(init, 0);
-	nsfd = open_ns(init, "pid");
+	nsfd = pidns_open_ns(init, "pid");
 	ASSERT_GE(nsfd, 0);
 	c = fork();
 	ASSERT_GE(c, 0);

@@ -548,17 +548,31 @@ static void expect_members_gone(struct __test_metadata *_metadata,
 	}
 }
 
-/* init's exit kills every member; they are gone when init is reaped. */
-TEST_F(init, init_exit_kills_all_members)
+/*
+ * Start of the *_kills_all_members tests: a populated init (exiting with
+ * @exit_code once released) that is set up and ready.  Returns where the
+ * members' outer numbers are recorded.
+ */
+static struct members *
+ready_populated_init(struct __test_metadata *_metadata,
+		     struct _test_data_init *self, int exit_code)
 {
 	struct members *m = pidns_shared_alloc(sizeof(*m));
 	int procfd = pidns_proc_open();
 
 	ASSERT_NE(NULL, m);
 	ASSERT_GE(procfd, 0);
-	self->init = start_populated_init(self, m, procfd, 5);
+	self->init = start_populated_init(self, m, procfd, exit_code);
 	ASSERT_GE(self->init, 0);
 	ASSERT_TRUE(pidns_wait_byte(self->ready[0]));
+	return m;
+}
+
+/* init's exit kills every member; they are gone when init is reaped. */
+TEST_F(init, init_exit_kills_all_members)
+{
+	struct members *m = ready_populated_init(_metadata, self, 5);
+
 	for (int i = 0; i < MEMBERS; i++)
 		ASSERT_GT(m->outer[i], 0);
 	/* init's own exit status is what it passed to exit(). */
@@ -568,14 +582,8 @@ TEST_F(init, init_exit_kills_all_members)
 
 TEST_F(init, init_killed_kills_all_members)
 {
-	struct members *m = pidns_shared_alloc(sizeof(*m));
-	int procfd = pidns_proc_open();
+	struct members *m = ready_populated_init(_metadata, self, 0);
 
-	ASSERT_NE(NULL, m);
-	ASSERT_GE(procfd, 0);
-	self->init = start_populated_init(self, m, procfd, 0);
-	ASSERT_GE(self->init, 0);
-	ASSERT_TRUE(pidns_wait_byte(self->ready[0]));
 	ASSERT_EQ(0, kill(self->init, SIGKILL));
 	EXPECT_EQ(128 + SIGKILL, pidns_wait_status(self->init));
 	self->init = -1;
@@ -584,12 +592,10 @@ TEST_F(init, init_killed_kills_all_members)
 
 static pid_t fork_into_ns_of(pid_t init)
 {
-	char path[64];
 	int fd, self_fd;
 	pid_t c;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = pidns_open_ns(init, "pid");
 	self_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || self_fd < 0 || setns(fd, CLONE_NEWPID))
 		return -1;
@@ -683,15 +689,13 @@ TEST_F(init, fork_after_init_exit_enomem)
 
 TEST_F(init, setns_into_dead_ns_fork_enomem)
 {
-	char path[64];
 	int nsfd;
 	pid_t c;
 
 	self->init = start_init(self, 0, false);
 	ASSERT_GE(self->init, 0);
 	ASSERT_TRUE(pidns_wait_byte(self->ready[0]));
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", self->init);
-	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	nsfd = pidns_open_ns(self->init, "pid");
 	ASSERT_GE(nsfd, 0);
 	EXPECT_EQ(0, finish_init(self));
 	/* The kept fd still lets us pick the namespace... */
@@ -757,36 +761,42 @@ static pid_t start_rebooting_init(unsigned int cmd)
 	return pid;
 }
 
+/*
+ * The reboot_*_ends_init_with_* tests differ only in the command and the
+ * signal: an init calling reboot(@cmd) must end killed by @sig.
+ */
+static void expect_reboot_kills_init(struct __test_metadata *_metadata,
+				     struct _test_data_init *self,
+				     unsigned int cmd, int sig)
+{
+	self->init = start_rebooting_init(cmd);
+	ASSERT_GE(self->init, 0);
+	EXPECT_EQ(128 + sig, pidns_wait_status(self->init));
+	self->init = -1;
+}
+
 TEST_F(init, reboot_restart_ends_init_with_sighup)
 {
-	self->init = start_rebooting_init(LINUX_REBOOT_CMD_RESTART);
-	ASSERT_GE(self->init, 0);
-	EXPECT_EQ(128 + SIGHUP, pidns_wait_status(self->init));
-	self->init = -1;
+	expect_reboot_kills_init(_metadata, self, LINUX_REBOOT_CMD_RESTART,
+				 SIGHUP);
 }
 
 TEST_F(init, reboot_restart2_ends_init_with_sighup)
 {
-	self->init = start_rebooting_init(LINUX_REBOOT_CMD_RESTART2);
-	ASSERT_GE(self->init, 0);
-	EXPECT_EQ(128 + SIGHUP, pidns_wait_status(self->init));
-	self->init = -1;
+	expect_reboot_kills_init(_metadata, self, LINUX_REBOOT_CMD_RESTART2,
+				 SIGHUP);
 }
 
 TEST_F(init, reboot_power_off_ends_init_with_sigint)
 {
-	self->init = start_rebooting_init(LINUX_REBOOT_CMD_POWER_OFF);
-	ASSERT_GE(self->init, 0);
-	EXPECT_EQ(128 + SIGINT, pidns_wait_status(self->init));
-	self->init = -1;
+	expect_reboot_kills_init(_metadata, self, LINUX_REBOOT_CMD_POWER_OFF,
+				 SIGINT);
 }
 
 TEST_F(init, reboot_halt_ends_init_with_sigint)
 {
-	self->init = start_rebooting_init(LINUX_REBOOT_CMD_HALT);
-	ASSERT_GE(self->init, 0);
-	EXPECT_EQ(128 + SIGINT, pidns_wait_status(self->init));
-	self->init = -1;
+	expect_reboot_kills_init(_metadata, self, LINUX_REBOOT_CMD_HALT,
+				 SIGINT);
 }
 
 /* A member's reboot() ends the namespace the same way. */

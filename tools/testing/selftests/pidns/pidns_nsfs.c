@@ -23,14 +23,6 @@
 #define PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE	_IO(PIDFS_IOCTL_MAGIC, 6)
 #endif
 
-static int open_ns(pid_t pid, const char *name)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, name);
-	return open(path, O_RDONLY | O_CLOEXEC);
-}
-
 static ino_t path_ino(const char *path)
 {
 	struct stat st;
@@ -126,9 +118,9 @@ FIXTURE_SETUP(chain)
 	}
 	ASSERT_TRUE(pidns_wait_byte(ready[0]));
 	ASSERT_GT(self->sh->thread_outer, 0);
-	self->fd_a = open_ns(self->a, "pid");
+	self->fd_a = pidns_open_ns(self->a, "pid");
 	ASSERT_GE(self->fd_a, 0);
-	self->fd_b = open_ns(self->sh->b_outer, "pid");
+	self->fd_b = pidns_open_ns(self->sh->b_outer, "pid");
 	ASSERT_GE(self->fd_b, 0);
 }
 
@@ -145,7 +137,7 @@ TEST_F(chain, ns_get_nstype_is_newpid)
 
 	EXPECT_EQ(CLONE_NEWPID, ioctl(self->fd_a, NS_GET_NSTYPE));
 	EXPECT_EQ(CLONE_NEWPID, ioctl(self->fd_b, NS_GET_NSTYPE));
-	fd = open_ns(self->a, "pid_for_children");
+	fd = pidns_open_ns(self->a, "pid_for_children");
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(CLONE_NEWPID, ioctl(fd, NS_GET_NSTYPE));
 	/* A's pid_for_children is A's own namespace again. */
@@ -335,14 +327,9 @@ TEST(ns_fd_keeps_dead_ns_alive)
 
 	PIDNS_REQUIRE();
 	ASSERT_EQ(0, pidns_pipe(hold));
-	init = pidns_fork();
+	init = pidns_fork_idle_init(hold);
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
-	fd = open_ns(init, "pid");
+	fd = pidns_open_ns(init, "pid");
 	ASSERT_GE(fd, 0);
 	ino = pidns_fd_ino(fd);
 	ASSERT_NE(0, ino);
@@ -361,14 +348,9 @@ TEST(ns_fd_keeps_dead_ns_alive)
 
 	/* A new namespace gets another inode while ours is held. */
 	ASSERT_EQ(0, pidns_pipe(hold));
-	c = pidns_fork();
+	c = pidns_fork_idle_init(hold);
 	ASSERT_GE(c, 0);
-	if (c == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
-	c_fd = open_ns(c, "pid");
+	c_fd = pidns_open_ns(c, "pid");
 	ASSERT_GE(c_fd, 0);
 	EXPECT_NE(ino, pidns_fd_ino(c_fd));
 	close(hold[1]);
@@ -383,14 +365,9 @@ TEST(ns_fd_usable_by_other_process)
 
 	PIDNS_REQUIRE();
 	ASSERT_EQ(0, pidns_pipe(hold));
-	init = pidns_fork();
+	init = pidns_fork_idle_init(hold);
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
-	fd = open_ns(init, "pid");
+	fd = pidns_open_ns(init, "pid");
 	ASSERT_GE(fd, 0);
 	/* The fd is usable for setns() from another process. */
 	c = fork();
@@ -565,12 +542,7 @@ static ino_t fresh_ns_ino(void)
 
 	if (pidns_pipe(sync))
 		return 0;
-	c = pidns_fork();
-	if (c == 0) {
-		close(sync[1]);
-		pidns_wait_byte(sync[0]);
-		_exit(0);
-	}
+	c = pidns_fork_idle_init(sync);
 	if (c < 0)
 		return 0;
 	{

@@ -67,11 +67,8 @@ TEST(parent_sees_ordinary_pid)
 	ASSERT_EQ(0, pidns_pipe(sync));
 	pid = sys_clone_flags(CLONE_NEWPID | SIGCHLD);
 	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		close(sync[1]);
-		pidns_wait_byte(sync[0]);
-		_exit(0);
-	}
+	if (pid == 0)
+		pidns_idle_until_released(sync);
 	close(sync[0]);
 	EXPECT_GT(pid, 1);
 	n = pidns_status_field(procfd, pid, "NSpid", nspid, 4);
@@ -161,21 +158,14 @@ TEST(setns_child_numbered_in_target)
 {
 	int sync[2], res[2], nsfd;
 	pid_t init, c;
-	char path[64];
 	int v = -1;
 
 	PIDNS_REQUIRE();
 	ASSERT_EQ(0, pidns_pipe(sync));
 	ASSERT_EQ(0, pidns_pipe(res));
-	init = pidns_fork();
+	init = pidns_fork_idle_init(sync);
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(sync[1]);
-		pidns_wait_byte(sync[0]);
-		_exit(0);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
-	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	nsfd = pidns_open_ns(init, "pid");
 	ASSERT_GE(nsfd, 0);
 	ASSERT_EQ(0, setns(nsfd, CLONE_NEWPID));
 	c = fork();

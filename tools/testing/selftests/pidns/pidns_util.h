@@ -455,6 +455,45 @@ static inline pid_t pidns_fork(void)
 }
 
 /*
+ * Body of a process whose only job is to exist (typically an init keeping
+ * its namespace alive): close our copy of the write end of @hold, wait for
+ * a byte or EOF on the read end, exit 0.  Because only the test holds the
+ * write end, the process is released even if the test dies.
+ */
+static inline __noreturn void pidns_idle_until_released(const int hold[2])
+{
+	close(hold[1]);
+	pidns_wait_byte(hold[0]);
+	_exit(0);
+}
+
+/*
+ * pidns_fork() an init that only keeps its new namespace alive until
+ * @hold (a pipe made by the caller) is released.  Returns like fork(),
+ * but the child never returns.
+ */
+static inline pid_t pidns_fork_idle_init(const int hold[2])
+{
+	pid_t pid = pidns_fork();
+
+	if (pid == 0)
+		pidns_idle_until_released(hold);
+	return pid;
+}
+
+/*
+ * Open /proc/<pid>/ns/<name> (e.g. "pid", "pid_for_children") of the
+ * caller's /proc, for setns() or the nsfs ioctls; -1 on error.
+ */
+static inline int pidns_open_ns(pid_t pid, const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/*
  * Fork-like clone3() with extra flags; the child only may use plain
  * system calls (see top of file).
  */
@@ -685,6 +724,19 @@ static inline void pidns_record_signal(int sig, siginfo_t *info, void *uc)
 }
 
 /*
+ * Add @sig to the blocked set, so that it stays pending until the caller
+ * waits for it (sigsuspend(), sigwaitinfo()) and cannot be lost before.
+ */
+static inline int pidns_block_signal(int sig)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	return sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+/*
  * Install pidns_record_signal for @sig, keeping @sig blocked until
  * pidns_wait_signal() so that it can only arrive there.
  */
@@ -694,11 +746,8 @@ static inline int pidns_catch_signal(int sig)
 		.sa_sigaction = pidns_record_signal,
 		.sa_flags = SA_SIGINFO,
 	};
-	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
+	if (pidns_block_signal(sig))
 		return -1;
 	return sigaction(sig, &sa, NULL);
 }

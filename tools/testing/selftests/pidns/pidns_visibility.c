@@ -676,13 +676,8 @@ TEST_F(outside, ancestor_can_name_descendants)
 	pid_t init;
 
 	ASSERT_EQ(0, pidns_pipe(sync));
-	init = pidns_fork();
+	init = pidns_fork_idle_init(sync);
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(sync[1]);
-		pidns_wait_byte(sync[0]);
-		_exit(0);
-	}
 	EXPECT_EQ(0, kill(init, 0));
 	EXPECT_EQ(0, getpriority(PRIO_PROCESS, init));
 	EXPECT_EQ(getsid(0), getsid(init));

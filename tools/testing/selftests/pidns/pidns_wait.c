@@ -101,19 +101,9 @@ TEST(setns_child_waited_by_outer_number)
 	PIDNS_REQUIRE();
 	ASSERT_EQ(0, pidns_pipe(hold));
 	ASSERT_EQ(0, pidns_pipe(res));
-	init = pidns_fork();
+	init = pidns_fork_idle_init(hold);
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
-	{
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
-		nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	}
+	nsfd = pidns_open_ns(init, "pid");
 	ASSERT_GE(nsfd, 0);
 	ASSERT_EQ(0, setns(nsfd, CLONE_NEWPID));
 	x = fork();
@@ -142,15 +132,6 @@ static int next_sigchld(siginfo_t *info)
 	return sigwaitinfo(&set, info) == SIGCHLD ? 0 : -1;
 }
 
-static void block_sigchld(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-}
-
 /* SIGCHLD for an outside parent carries the init's outer number. */
 TEST(sigchld_si_pid_outside)
 {
@@ -158,7 +139,7 @@ TEST(sigchld_si_pid_outside)
 	pid_t init;
 
 	PIDNS_REQUIRE();
-	block_sigchld();
+	pidns_block_signal(SIGCHLD);
 	init = pidns_fork();
 	ASSERT_GE(init, 0);
 	if (init == 0)
@@ -181,7 +162,7 @@ TEST(sigchld_si_pid_inside)
 		siginfo_t info;
 		pid_t c;
 
-		block_sigchld();
+		pidns_block_signal(SIGCHLD);
 		c = fork();
 		if (c == 0)
 			_exit(0);
@@ -202,16 +183,11 @@ TEST(sigchld_si_pid_from_setns_child)
 
 	PIDNS_REQUIRE();
 	ASSERT_EQ(0, pidns_pipe(hold));
-	init = pidns_fork();
+	init = pidns_fork_idle_init(hold);
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
 	pidfd = sys_pidfd_open(init, 0);
 	ASSERT_GE(pidfd, 0);
-	block_sigchld();
+	pidns_block_signal(SIGCHLD);
 	ASSERT_EQ(0, setns(pidfd, CLONE_NEWPID));
 	x = fork();
 	ASSERT_GE(x, 0);
@@ -233,14 +209,9 @@ TEST(sigchld_si_pid_for_stop_outside)
 
 	PIDNS_REQUIRE();
 	ASSERT_EQ(0, pidns_pipe(hold));
-	block_sigchld();
-	init = pidns_fork();
+	pidns_block_signal(SIGCHLD);
+	init = pidns_fork_idle_init(hold);
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
 	ASSERT_EQ(0, kill(init, SIGSTOP));
 	ASSERT_EQ(0, next_sigchld(&info));
 	EXPECT_EQ(init, info.si_pid);
@@ -335,13 +306,8 @@ TEST(pdeathsig_from_outside_parent_si_pid_0)
 	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
 	ASSERT_EQ(0, pidns_pipe(hold));
 	ASSERT_EQ(0, pidns_pipe(ready));
-	init = pidns_fork();
+	init = pidns_fork_idle_init(hold);
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
 	p = fork();
 	ASSERT_GE(p, 0);
 	if (p == 0) {
@@ -523,19 +489,9 @@ TEST(fork_into_ns_of_zombie_init_enomem)
 
 	PIDNS_REQUIRE();
 	ASSERT_EQ(0, pidns_pipe(hold));
-	init = pidns_fork();
+	init = pidns_fork_idle_init(hold);
 	ASSERT_GE(init, 0);
-	if (init == 0) {
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
-		_exit(0);
-	}
-	{
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
-		nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	}
+	nsfd = pidns_open_ns(init, "pid");
 	ASSERT_GE(nsfd, 0);
 	close(hold[1]);
 	memset(&info, 0, sizeof(info));

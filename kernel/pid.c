@@ -146,19 +146,15 @@ static struct pidmap_chunk *pidmap_chunk_locked(struct xa_state *xas, int nr)
 }
 
 /*
- * Drop chunk @index if no number in it is used and the cursor is not in
- * it.  The map is locked; readers may still be looking at the chunk.
+ * Drop @chunk, which @xas has just loaded, if no number in it is used and
+ * the cursor is not in it.  The map is locked; readers may still be
+ * looking at the chunk.
  */
 static void pidmap_trim(struct pid_namespace *ns, struct xa_state *xas,
-			unsigned long index)
+			struct pidmap_chunk *chunk)
 {
-	struct pidmap_chunk *chunk;
-
-	if (index == pidmap_chunk_of(ns->last_pid))
-		return;
-	xas_set(xas, index);
-	chunk = xas_load(xas);
-	if (!chunk || !bitmap_empty(chunk->used, PIDMAP_CHUNK_BITS))
+	if (!chunk || xas->xa_index == pidmap_chunk_of(ns->last_pid) ||
+	    !bitmap_empty(chunk->used, PIDMAP_CHUNK_BITS))
 		return;
 	xas_store(xas, NULL);
 	kfree_rcu(chunk, rcu);
@@ -171,24 +167,30 @@ static void pidmap_move_cursor(struct pid_namespace *ns,
 	unsigned long old = pidmap_chunk_of(ns->last_pid);
 
 	WRITE_ONCE(ns->last_pid, last);
-	if (old != pidmap_chunk_of(last))
-		pidmap_trim(ns, xas, old);
+	if (old != pidmap_chunk_of(last)) {
+		xas_set(xas, old);
+		pidmap_trim(ns, xas, xas_load(xas));
+	}
 }
 
-/* The first unused number in [@from, @to), or -1.  The map is locked. */
-static int pidmap_find_unused(struct xa_state *xas, int from, int to)
+/*
+ * The first unused number in [@from, @to), or -1.  The map is locked.  On
+ * success @xas is left at the number's chunk, which is stored in *@chunk
+ * (NULL if the chunk does not exist yet).
+ */
+static int pidmap_find_unused(struct xa_state *xas, int from, int to,
+			      struct pidmap_chunk **chunk)
 {
-	struct pidmap_chunk *chunk;
 	unsigned int bit;
 	int nr;
 
 	while (from < to) {
-		chunk = pidmap_chunk_locked(xas, from);
+		*chunk = pidmap_chunk_locked(xas, from);
 		bit = from % PIDMAP_CHUNK_BITS;
 		/* A missing chunk has every number free. */
-		if (chunk)
-			bit = find_next_zero_bit(chunk->used, PIDMAP_CHUNK_BITS,
-						 bit);
+		if (*chunk)
+			bit = find_next_zero_bit((*chunk)->used,
+						 PIDMAP_CHUNK_BITS, bit);
 		nr = from - from % PIDMAP_CHUNK_BITS + bit;
 		if (bit < PIDMAP_CHUNK_BITS)
 			return nr < to ? nr : -1;
@@ -203,7 +205,8 @@ static int pidmap_find_unused(struct xa_state *xas, int from, int to)
  * RESERVED_PIDS the wrap goes back to RESERVED_PIDS, not to 1, so the low
  * numbers of daemons started at boot are not handed out again soon.
  */
-static int pidmap_next_unused(struct pid_namespace *ns, struct xa_state *xas)
+static int pidmap_next_unused(struct pid_namespace *ns, struct xa_state *xas,
+			      struct pidmap_chunk **chunk)
 {
 	int limit = READ_ONCE(pid_max);
 	int floor = ns->last_pid >= RESERVED_PIDS ? RESERVED_PIDS : 1;
@@ -211,22 +214,21 @@ static int pidmap_next_unused(struct pid_namespace *ns, struct xa_state *xas)
 	int nr = -1;
 
 	if (from < limit)
-		nr = pidmap_find_unused(xas, from, limit);
+		nr = pidmap_find_unused(xas, from, limit, chunk);
 	if (nr < 0)
-		nr = pidmap_find_unused(xas, floor, min(from, limit));
+		nr = pidmap_find_unused(xas, floor, min(from, limit), chunk);
 	return nr;
 }
 
 /*
- * Mark @nr used, adding its chunk from *@spare if it has none.  Returns
- * -ENOSPC when a chunk is needed and *@spare is empty, and -ENOMEM when
- * the xarray needs a node: the caller allocates either and retries.
+ * Mark @nr used in @chunk, which @xas has just loaded, or in a chunk taken
+ * from *@spare if @chunk is NULL.  Returns -ENOSPC when a chunk is needed
+ * and *@spare is empty, and -ENOMEM when the xarray needs a node: the
+ * caller allocates either and retries.
  */
 static int pidmap_mark(struct xa_state *xas, int nr,
-		       struct pidmap_chunk **spare)
+		       struct pidmap_chunk *chunk, struct pidmap_chunk **spare)
 {
-	struct pidmap_chunk *chunk = pidmap_chunk_locked(xas, nr);
-
 	if (!chunk) {
 		if (!*spare)
 			return -ENOSPC;
@@ -260,12 +262,12 @@ static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
 		if (chunk && test_bit(want % PIDMAP_CHUNK_BITS, chunk->used))
 			return -EEXIST;
 	} else {
-		nr = pidmap_next_unused(ns, xas);
+		nr = pidmap_next_unused(ns, xas, &chunk);
 		if (nr < 0)
 			return -EAGAIN;
 	}
 
-	nr = pidmap_mark(xas, nr, spare);
+	nr = pidmap_mark(xas, nr, chunk, spare);
 	if (nr < 0)
 		return nr;
 	/* A number asked for by set_tid does not move the cursor. */
@@ -316,7 +318,7 @@ static void pidmap_give_back(struct pid_namespace *ns, int nr, bool counted)
 	xas_lock(&xas);
 	chunk = pidmap_chunk_locked(&xas, nr);
 	__clear_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
-	pidmap_trim(ns, &xas, pidmap_chunk_of(nr));
+	pidmap_trim(ns, &xas, chunk);
 
 	/*
 	 * An exiting init waits in zap_pid_ns_processes() until only itself

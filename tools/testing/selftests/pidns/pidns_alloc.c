@@ -18,23 +18,6 @@
 #define PID_MAX		"/proc/sys/kernel/pid_max"
 #define RESERVED_PIDS	300
 
-static int read_int_file(const char *path)
-{
-	char buf[32];
-
-	if (pidns_read_file_at(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
-		return -1;
-	return atoi(buf);
-}
-
-static int write_int_file(const char *path, int val)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%d", val);
-	return pidns_write_file(path, buf);
-}
-
 /* A child that waits for SIGKILL; returns its number as fork() does. */
 static pid_t spawn_sleeper(void)
 {
@@ -130,12 +113,12 @@ static void cursor_crosses_ranges_body(void)
 	int i;
 
 	CHILD_CHECK(procfd >= 0);
-	CHILD_CHECK(write_int_file(NS_LAST_PID, 509) == 0);
+	CHILD_CHECK(pidns_write_int(NS_LAST_PID, 509) == 0);
 	for (i = 0; i < 5; i++) {
 		kids[i] = spawn_sleeper();
 		CHILD_CHECK(kids[i] == 510 + i);
 	}
-	CHILD_CHECK(write_int_file(NS_LAST_PID, 1020) == 0);
+	CHILD_CHECK(pidns_write_int(NS_LAST_PID, 1020) == 0);
 	kids[5] = spawn_sleeper();
 	/* 1021 is free, and 1024 starts another range. */
 	CHILD_CHECK(kids[5] == 1021);
@@ -146,7 +129,7 @@ static void cursor_crosses_ranges_body(void)
 	CHILD_CHECK(kill(510, 0) == -1 && errno == ESRCH);
 	CHILD_CHECK(!proc_lists(procfd, 510));
 
-	CHILD_CHECK(write_int_file(NS_LAST_PID, 509) == 0);
+	CHILD_CHECK(pidns_write_int(NS_LAST_PID, 509) == 0);
 	kids[0] = spawn_sleeper();
 	CHILD_CHECK(kids[0] == 510);
 	check_found_everywhere(procfd, 510);
@@ -164,11 +147,11 @@ TEST(cursor_crosses_ranges)
 /* At pid_max the cursor wraps to RESERVED_PIDS, not to 1. */
 static void wrap_goes_back_to_reserved_pids_body(void)
 {
-	int max = read_int_file(PID_MAX);
+	int max = pidns_read_int(PID_MAX);
 	pid_t top, low;
 
 	CHILD_CHECK(max > RESERVED_PIDS + 10);
-	CHILD_CHECK(write_int_file(NS_LAST_PID, max - 2) == 0);
+	CHILD_CHECK(pidns_write_int(NS_LAST_PID, max - 2) == 0);
 	top = spawn_sleeper();
 	CHILD_CHECK(top == max - 1);
 	low = spawn_sleeper();
@@ -188,13 +171,13 @@ TEST(wrap_goes_back_to_reserved_pids)
 /* After the wrap, numbers still in use are skipped. */
 static void wrap_skips_used_numbers_body(void)
 {
-	int max = read_int_file(PID_MAX);
+	int max = pidns_read_int(PID_MAX);
 	pid_t held, next;
 
 	CHILD_CHECK(max > RESERVED_PIDS + 10);
 	held = spawn_sleeper_at(RESERVED_PIDS);
 	CHILD_CHECK(held == RESERVED_PIDS);
-	CHILD_CHECK(write_int_file(NS_LAST_PID, max - 1) == 0);
+	CHILD_CHECK(pidns_write_int(NS_LAST_PID, max - 1) == 0);
 	next = spawn_sleeper();
 	CHILD_CHECK(next == RESERVED_PIDS + 1);
 	kill_and_reap(next);
@@ -216,7 +199,7 @@ TEST(wrap_skips_used_numbers)
 static void far_numbers_found_listed_and_reused_body(void)
 {
 	int procfd = pidns_proc_open();
-	int max = read_int_file(PID_MAX);
+	int max = pidns_read_int(PID_MAX);
 	pid_t want[3] = { 600, 1500, max - 3 };
 	pid_t got[3];
 	int i;
@@ -255,6 +238,42 @@ TEST(far_numbers_found_listed_and_reused)
 }
 
 /*
+ * A fork into a new namespace that fails after its first number was taken
+ * (set_tid asks for 1 there, then for a number in use one level up) gives
+ * that number back and leaves the namespace open: the next fork is its
+ * init, number 1.
+ */
+static void failed_first_fork_leaves_namespace_open_body(void)
+{
+	pid_t tid[2] = { 1, 1 };	/* 1 is free below, taken (us) here */
+	struct pidns_clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = ptr_to_u64(tid),
+		.set_tid_size = 2,
+	};
+	pid_t c;
+
+	CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+	errno = 0;
+	c = sys_clone3(&args, sizeof(args));
+	if (c == 0)
+		_exit(0);
+	CHILD_CHECK(c == -1 && errno == EEXIST);
+
+	c = fork();
+	if (c == 0)
+		_exit(sys_getpid() == 1 ? 0 : 1);
+	CHILD_CHECK(c > 0);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+}
+
+TEST(failed_first_fork_leaves_namespace_open)
+{
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, run_as_new_init(failed_first_fork_leaves_namespace_open_body));
+}
+
+/*
  * A namespace whose numbers are all taken refuses fork() with EAGAIN and
  * accepts it again once one is free.  pid_max is lowered to make that
  * quick; the parent namespace runs out at the same bound, which gives the
@@ -266,9 +285,9 @@ TEST(exhausted_namespace_eagain)
 	pid_t init;
 
 	PIDNS_REQUIRE();
-	old_max = read_int_file(PID_MAX);
+	old_max = pidns_read_int(PID_MAX);
 	ASSERT_GT(old_max, 0);
-	if (write_int_file(PID_MAX, 400))
+	if (pidns_write_int(PID_MAX, 400))
 		SKIP(return, "cannot lower kernel.pid_max: %s", strerror(errno));
 
 	init = pidns_fork();
@@ -300,7 +319,7 @@ TEST(exhausted_namespace_eagain)
 	/* Restore pid_max before any assertion can end the test. */
 	EXPECT_GE(init, 0);
 	EXPECT_EQ(0, init > 0 ? pidns_wait_status(init) : 0);
-	ASSERT_EQ(0, write_int_file(PID_MAX, old_max));
+	ASSERT_EQ(0, pidns_write_int(PID_MAX, old_max));
 }
 
 TEST_HARNESS_MAIN

@@ -811,14 +811,9 @@ TEST(set_tid_out_of_range_einval)
 	init = pidns_fork();
 	ASSERT_GE(init, 0);
 	if (init == 0) {
-		char buf[32];
+		int pid_max = pidns_read_int("/proc/sys/kernel/pid_max");
 		pid_t tid[1], c;
-		int pid_max;
 
-		CHILD_CHECK(pidns_read_file_at(AT_FDCWD,
-					       "/proc/sys/kernel/pid_max",
-					       buf, sizeof(buf)) > 0);
-		pid_max = atoi(buf);
 		CHILD_CHECK(pid_max > 0);
 		{
 			pid_t bad[] = { 0, -1, pid_max, INT_MAX };
@@ -962,11 +957,7 @@ TEST(set_tid_needs_cap_in_owning_userns)
 
 static int read_ns_last_pid(void)
 {
-	char buf[32];
-
-	if (pidns_read_file_at(AT_FDCWD, NS_LAST_PID, buf, sizeof(buf)) <= 0)
-		return -1;
-	return atoi(buf);
+	return pidns_read_int(NS_LAST_PID);
 }
 
 /* It reads the caller's namespace's last allocated number. */

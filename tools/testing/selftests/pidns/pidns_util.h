@@ -323,6 +323,16 @@ static inline ssize_t pidns_read_file_at(int dirfd, const char *path,
 	return len;
 }
 
+/* The integer a sysctl-like file holds, or -1 if it cannot be read. */
+static inline int pidns_read_int(const char *path)
+{
+	char buf[32];
+
+	if (pidns_read_file_at(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
+		return -1;
+	return atoi(buf);
+}
+
 static inline int pidns_write_file(const char *path, const char *str)
 {
 	ssize_t ret;
@@ -334,6 +344,14 @@ static inline int pidns_write_file(const char *path, const char *str)
 	ret = write(fd, str, strlen(str));
 	close(fd);
 	return ret == (ssize_t)strlen(str) ? 0 : -1;
+}
+
+static inline int pidns_write_int(const char *path, int val)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", val);
+	return pidns_write_file(path, buf);
 }
 
 /* ---- SCM_RIGHTS ------------------------------------------------------ */

@@ -571,6 +571,46 @@ def initramfs(mode, suites):
 
 # ----------------------------------------------------------------- boot --
 
+_kvm_verdict = None
+
+
+def kvm_usable(bzimage):
+    """Whether KVM can run our guest here; probed once per run.
+
+    A /dev/kvm can exist and still not run a guest (nested
+    virtualization): QEMU then aborts at once ("failed to set MSR"), or
+    starts and the kernel never prints.  So boot the kernel with no
+    initramfs for a few seconds and look for its first console line.
+    KVM=0 or KVM=1 in the environment decides without a probe.
+    """
+    global _kvm_verdict
+    forced = os.environ.get("KVM")
+    if forced in ("0", "1"):
+        return forced == "1"
+    if _kvm_verdict is None:
+        _kvm_verdict, why = False, "no /dev/kvm"
+        if os.path.exists("/dev/kvm"):
+            with tempfile.TemporaryDirectory() as tmp:
+                console = os.path.join(tmp, "console")
+                cmd = ["qemu-system-x86_64", "-m", "256", "-kernel", bzimage,
+                       "-no-reboot", "-display", "none", "-nodefaults",
+                       "-enable-kvm", "-cpu", "host",
+                       "-serial", f"file:{console}",
+                       "-append", "console=ttyS0 panic=-1"]
+                try:
+                    subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                                   capture_output=True, timeout=20)
+                except subprocess.TimeoutExpired:
+                    pass
+                with open(console, errors="replace") as f:
+                    _kvm_verdict = "Linux version" in f.read()
+            why = "a probe boot printed nothing"
+        if not _kvm_verdict and os.path.exists("/dev/kvm"):
+            say(f"  warning: /dev/kvm cannot run the guest ({why}); "
+                "using TCG emulation")
+    return _kvm_verdict
+
+
 def qemu_cmd(bzimage, initrd, mode, console, results, cpus=2, mem=2048,
              icount=False, interactive=False):
     # tsc=reliable: under TCG the guest may distrust its TSC and fall back
@@ -592,7 +632,7 @@ def qemu_cmd(bzimage, initrd, mode, console, results, cpus=2, mem=2048,
     cmd = ["qemu-system-x86_64", "-m", str(mem), "-smp", smp,
            "-kernel", bzimage, "-initrd", initrd, "-no-reboot",
            "-display", "none", "-nodefaults", "-append", " ".join(cmdline)]
-    if os.path.exists("/dev/kvm") and not icount:
+    if not icount and kvm_usable(bzimage):
         cmd += ["-enable-kvm", "-cpu", "host"]
     elif icount:
         # No RDRAND/RDSEED: they bring the host's randomness into the
@@ -629,7 +669,9 @@ def boot(bzimage, initrd, mode, timeout, stream=None, name=None, cpus=2,
         open(p, "w").close()
     cmd = qemu_cmd(bzimage, initrd, mode, console, results, cpus=cpus,
                    mem=mem, icount=icount)
-    say(f"  console: {os.path.relpath(console, REPO)}, results: "
+    accel = "icount" if icount else \
+        "KVM" if "-enable-kvm" in cmd else "TCG"
+    say(f"  {accel}; console: {os.path.relpath(console, REPO)}, results: "
         f"{os.path.relpath(results, REPO)}")
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

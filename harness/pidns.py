@@ -10,7 +10,7 @@ the run stops at the first failing phase and says which.  Everything lands
 in build/ (ignored by git) and is reused: a change to one owned file
 rebuilds only what depends on it.
 
-    harness/pidns.py check [--kernel ours|stock] [--config debug|nopidns]
+    harness/pidns.py check [--kernel ours|stock] [--config debug|rt|kcsan|...]
     harness/pidns.py run | shell [--kernel ...]
     harness/pidns.py series
 
@@ -30,6 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import kcsan  # noqa: E402
 import tap  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -337,10 +338,31 @@ def obj_dir(kernel, config):
     return os.path.join(BUILD, kernel, config)
 
 
+# The fragments of each config, merged in this order over tinyconfig (a
+# later one overrides an earlier one).  rt keeps debug.config's lock
+# debugging and turns KASAN off; kcsan cannot have KASAN at all, so it is
+# guest.config and its own fragment only.
+CONFIGS = {
+    "debug": ["debug.config"],
+    "bench": ["bench.config"],
+    "nopidns": ["debug.config", "nopidns.config"],
+    "rt": ["debug.config", "rt.config"],
+    "kcsan": ["kcsan.config"],
+}
+
+# What `check` runs on a config when --tests does not say.  Without pid
+# namespaces only our suite means anything (it must skip).  On RT: the
+# suites that take the pid locks hardest.  Under KCSAN: our suite, whose
+# stress program races the pid core against itself on both vCPUs.
+CONFIG_TESTS = {
+    "nopidns": "pidns",
+    "rt": "pidns,pid_namespace,pidfd,clone3",
+    "kcsan": "pidns",
+}
+
+
 def config_fragments(config):
-    names = ["guest.config"]
-    names += {"debug": ["debug.config"], "bench": ["bench.config"],
-              "nopidns": ["debug.config", "nopidns.config"]}[config]
+    names = ["guest.config"] + CONFIGS[config]
     return [os.path.join(HARNESS, "configs", n) for n in names]
 
 
@@ -746,7 +768,7 @@ def expected_failures(kernel):
 
 
 @phase("report: parse the results and the console")
-def report(kernel, console, results, suites, partial=False):
+def report(kernel, console, results, suites, partial=False, config="debug"):
     with open(results, errors="replace") as f:
         programs = tap.parse_stream(f.read())
     ran = {p.name for p in programs}
@@ -798,11 +820,14 @@ def report(kernel, console, results, suites, partial=False):
         print(f"STALE {name}: listed as an expected failure on {kernel} "
               "but no such test case ran")
 
-    splats = find_splats(console)
+    with open(console, errors="replace") as f:
+        races = kcsan.parse(f.read().splitlines())
+    splats = find_splats(console, skip=kcsan.report_lines(races))
     if splats:
         print(f"\nKERNEL SPLAT on the guest console ({console}):")
         for line in splats:
             print(f"  {line}")
+    ours = show_races(races, kernel, config, console)
 
     total = {k: sum(c[k] for c in counts.values())
              for k in (tap.PASS, tap.FAIL, tap.SKIP, "xfail")}
@@ -814,18 +839,60 @@ def report(kernel, console, results, suites, partial=False):
           f"{total[tap.SKIP]} skipped")
     if total[tap.PASS] == 0:
         raise PhaseError("no test passed")
-    if nfail or splats:
+    if nfail or splats or ours:
         raise PhaseError(f"{nfail} failed" + (", kernel splat" if splats
-                                               else ""))
+                                               else "")
+                         + (f", {ours} KCSAN reports in our code" if ours
+                            else ""))
 
 
-def find_splats(console):
-    """The console lines around every kernel bug report."""
+def show_races(races, kernel, config, console):
+    """List the KCSAN reports, ours first, and return how many are ours.
+
+    Races elsewhere in the kernel are listed and do not fail the run: the
+    guest shows some in timer and RCU code we never touch.
+    """
+    if not races:
+        return 0
+    vmlinux = kcsan.Vmlinux(os.path.join(obj_dir(kernel, config), "vmlinux"),
+                            src_dir(kernel), obj_dir(kernel, config))
+    owned = owned_files()
+    if kernel == "ours":
+        patched = set()
+        for p in series_patches():
+            patched |= patched_files(p)
+        code = kcsan.OurCode.from_trees(src_dir("stock"), src_dir("ours"),
+                                        owned, patched)
+    else:
+        # Line numbers of our patched functions mean nothing in the base.
+        code = kcsan.OurCode(owned)
+    kcsan.classify(races, vmlinux, code)
+    races = sorted(races, key=lambda r: not r.ours)
+    ours = sum(r.ours for r in races)
+    print(f"\nKCSAN: {len(races)} reports, {ours} in our code (kernel/pid.c, "
+          f"kernel/pid_namespace.c, our headers, or a function a patch "
+          f"changed); console: {os.path.relpath(console, REPO)}")
+    for r in races:
+        print(f"  {'OURS ' if r.ours else 'other'} {r.title}"
+              + (f": {r.why}" if r.ours else ""))
+        for a in r.accesses:
+            print(f"        {kcsan.describe(a)}")
+    for r in races:
+        if r.ours:
+            print()
+            for line in r.lines:
+                print(f"  {line}")
+    return ours
+
+
+def find_splats(console, skip=()):
+    """The console lines around every kernel bug report, leaving out the
+    line numbers in skip (KCSAN's reports, judged on their own)."""
     with open(console, errors="replace") as f:
         lines = f.read().splitlines()
     shown, out = set(), []
     for i, line in enumerate(lines):
-        if SPLAT.search(line) and i not in shown:
+        if SPLAT.search(line) and i not in shown and i not in skip:
             for j in range(max(0, i - 2), min(len(lines), i + 30)):
                 if j not in shown:
                     shown.add(j)
@@ -861,10 +928,14 @@ def cmd_check(args):
     prepare_trees()      # the tests are always built from our tree
     bzimage = kernel_for(args.kernel, args.config)
     install_headers()
-    suites = build_tests(args.tests.split(",") if args.tests else None)
+    tests = args.tests or CONFIG_TESTS.get(args.config, "")
+    if tests:
+        say(f"  tests: {tests}")
+    suites = build_tests(tests.split(",") if tests else None)
     initrd = initramfs("check", suites)
     console, results = boot(bzimage, initrd, "check", args.timeout)
-    report(args.kernel, console, results, suites, partial=bool(args.tests))
+    report(args.kernel, console, results, suites, partial=bool(tests),
+           config=args.config)
 
 
 def cmd_run(args):
@@ -918,11 +989,11 @@ def main(argv):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["check", "run", "shell", "series"])
     ap.add_argument("--kernel", choices=["ours", "stock"], default="ours")
-    ap.add_argument("--config", choices=["debug", "nopidns", "bench"],
-                    default="debug")
+    ap.add_argument("--config", choices=sorted(CONFIGS), default="debug")
     ap.add_argument("--tests", default="",
                     help="run only these suites or suite/program names "
-                         "(comma-separated); the default is all")
+                         "(comma-separated); the default is all, or the "
+                         "config's set in CONFIG_TESTS")
     ap.add_argument("--timeout", type=int, default=3600,
                     help="seconds the guest may run (default 3600)")
     args = ap.parse_args(argv)

@@ -67,6 +67,7 @@ struct pid_namespace init_pid_ns = {
 	.pidmap = XARRAY_INIT(init_pid_ns.pidmap, XA_FLAGS_LOCK_IRQ),
 	/* Open for pids; the first, init's, is counted like any other. */
 	.pid_allocated	= PIDNS_ADDING,
+	.last_pid	= PIDMAP_NO_LAST_PID,
 	.child_reaper	= &init_task,
 	.user_ns	= &init_user_ns,
 	.ns = {
@@ -116,15 +117,16 @@ static unsigned long pidmap_chunk_of(int nr)
 void pidmap_init(struct pid_namespace *ns)
 {
 	xa_init_flags(&ns->pidmap, XA_FLAGS_LOCK_IRQ);
-	ns->last_pid = 0;
+	ns->last_pid = PIDMAP_NO_LAST_PID;
 }
 
 /**
  * pidmap_destroy() - Free the number map of a dead namespace.
  * @ns: The namespace, whose last reference is gone.
  *
- * No number is in use any more, but chunks may remain: the cursor's, and
- * any an ns_last_pid write moved the cursor away from.
+ * No number is in use any more, but the chunk the cursor was in may
+ * remain: pidmap_trim() keeps it, and so does pidmap_move_cursor() until
+ * the cursor leaves it.
  */
 void pidmap_destroy(struct pid_namespace *ns)
 {
@@ -138,9 +140,16 @@ void pidmap_destroy(struct pid_namespace *ns)
 	xa_destroy(&ns->pidmap);
 }
 
+/* The lock of @ns's map, which every pidmap_*_locked() helper needs. */
+static void pidmap_assert_locked(struct pid_namespace *ns)
+{
+	lockdep_assert_held(&ns->pidmap.xa_lock);
+}
+
 /* Look up the chunk of @nr, with the map locked. */
 static struct pidmap_chunk *pidmap_chunk_locked(struct xa_state *xas, int nr)
 {
+	lockdep_assert_held(&xas->xa->xa_lock);
 	xas_set(xas, pidmap_chunk_of(nr));
 	return xas_load(xas);
 }
@@ -153,6 +162,7 @@ static struct pidmap_chunk *pidmap_chunk_locked(struct xa_state *xas, int nr)
 static void pidmap_trim(struct pid_namespace *ns, struct xa_state *xas,
 			struct pidmap_chunk *chunk)
 {
+	pidmap_assert_locked(ns);
 	if (!chunk || xas->xa_index == pidmap_chunk_of(ns->last_pid) ||
 	    !bitmap_empty(chunk->used, PIDMAP_CHUNK_BITS))
 		return;
@@ -166,6 +176,7 @@ static void pidmap_move_cursor(struct pid_namespace *ns,
 {
 	unsigned long old = pidmap_chunk_of(ns->last_pid);
 
+	pidmap_assert_locked(ns);
 	WRITE_ONCE(ns->last_pid, last);
 	if (old != pidmap_chunk_of(last)) {
 		xas_set(xas, old);
@@ -244,19 +255,16 @@ static int pidmap_mark(struct xa_state *xas, int nr,
 
 /*
  * Take a number in @ns, with the map locked: @want, or the next one in
- * cyclic order if @want is 0.  @leaf is set for the namespace the new pid
- * belongs to, which must still accept new pids.
+ * cyclic order if @want is 0.  The number is counted in pid_allocated at
+ * once, so an exiting init waits for it to be given back.
  */
 static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
-			      int want, bool leaf, struct pidmap_chunk **spare)
+			      int want, struct pidmap_chunk **spare)
 {
 	struct pidmap_chunk *chunk;
 	int nr = want;
 
-	/* The init has begun to exit: see zap_pid_ns_processes(). */
-	if (leaf && !(ns->pid_allocated & PIDNS_ADDING))
-		return -ENOMEM;
-
+	pidmap_assert_locked(ns);
 	if (want) {
 		chunk = pidmap_chunk_locked(xas, want);
 		if (chunk && test_bit(want % PIDMAP_CHUNK_BITS, chunk->used))
@@ -282,7 +290,7 @@ static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
  * needed outside the lock.  A chunk allocated and not used stays in
  * *@spare for the next level.
  */
-static int pidmap_take(struct pid_namespace *ns, int want, bool leaf,
+static int pidmap_take(struct pid_namespace *ns, int want,
 		       struct pidmap_chunk **spare)
 {
 	XA_STATE(xas, &ns->pidmap, 0);
@@ -290,7 +298,7 @@ static int pidmap_take(struct pid_namespace *ns, int want, bool leaf,
 
 	for (;;) {
 		xas_lock_irq(&xas);
-		nr = pidmap_take_locked(ns, &xas, want, leaf, spare);
+		nr = pidmap_take_locked(ns, &xas, want, spare);
 		xas_unlock_irq(&xas);
 
 		/* The xarray wanted a node: now it has one, try again. */
@@ -306,10 +314,22 @@ static int pidmap_take(struct pid_namespace *ns, int want, bool leaf,
 }
 
 /*
- * Give number @nr in @ns back, with interrupts off.  @counted is false
- * when undoing a failed alloc_pid(), whose pid was never published.
+ * Give number @nr in @ns back: the number of a pid going away, or one a
+ * failed alloc_pid() took.  Both come here, so the two rules below hold
+ * whichever way a number goes:
+ *
+ *  - A namespace being closed by its exiting init: the init waits in
+ *    zap_pid_ns_processes() until only itself (and a zombie leader) is
+ *    counted, so wake it when the count comes down to that.
+ *
+ *  - A namespace still open that has no pid left never had an init: an
+ *    open namespace's init holds its number until it is reaped, and the
+ *    namespace is closed before that.  Its first fork has failed, maybe
+ *    after the cyclic cursor moved to 1.  Put the cursor back where a new
+ *    namespace has it, so that the next fork there makes the init,
+ *    number 1, and not a task with no reaper above it.
  */
-static void pidmap_give_back(struct pid_namespace *ns, int nr, bool counted)
+static void pidmap_give_back(struct pid_namespace *ns, int nr)
 {
 	XA_STATE(xas, &ns->pidmap, 0);
 	struct pidmap_chunk *chunk;
@@ -320,18 +340,12 @@ static void pidmap_give_back(struct pid_namespace *ns, int nr, bool counted)
 	__clear_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
 	pidmap_trim(ns, &xas, chunk);
 
-	/*
-	 * An exiting init waits in zap_pid_ns_processes() until only itself
-	 * (and a zombie leader) is counted.  A namespace whose last pid goes
-	 * while it still accepts new ones never got an init that could run
-	 * that: close it, as it has no reaper for further tasks.
-	 */
 	left = --ns->pid_allocated;
 	if (left == 1 || left == 2) {
 		wake_up_process(ns->child_reaper);
-	} else if (left == PIDNS_ADDING && counted) {
-		WARN_ON(ns->child_reaper);
-		ns->pid_allocated = 0;
+	} else if (left == PIDNS_ADDING) {
+		WARN_ON_ONCE(ns->child_reaper);
+		pidmap_move_cursor(ns, &xas, PIDMAP_NO_LAST_PID);
 	}
 	xas_unlock(&xas);
 }
@@ -470,15 +484,15 @@ static void put_pid_after_grace(struct rcu_head *head)
 
 /*
  * Give back numbers @numbers[@lowest..@highest] of a pid that failed to be
- * set up or is going away.  Interrupts are off.
+ * set up or is going away, leaf first.
  */
 static void pid_give_back_numbers(struct upid *numbers, int lowest,
-				  int highest, bool counted)
+				  int highest)
 {
 	int level;
 
 	for (level = highest; level >= lowest; level--)
-		pidmap_give_back(numbers[level].ns, numbers[level].nr, counted);
+		pidmap_give_back(numbers[level].ns, numbers[level].nr);
 }
 
 /**
@@ -500,7 +514,7 @@ void free_pid(struct pid *pid)
 	local_irq_save(flags);
 	for (level = 0; level <= pid->level; level++)
 		pid_hash_del(&pid->numbers[level]);
-	pid_give_back_numbers(pid->numbers, 0, pid->level, true);
+	pid_give_back_numbers(pid->numbers, 0, pid->level);
 	local_irq_restore(flags);
 
 	call_rcu(&pid->rcu, put_pid_after_grace);
@@ -560,7 +574,11 @@ static void pid_setup(struct pid *pid)
  * for a bad @set_tid (see clone3(2)), -EEXIST if a number asked for is in
  * use, -EAGAIN if a namespace has no number left below pid_max, -ENOMEM if
  * memory ran out or @ns no longer accepts new tasks because its init has
- * exited.
+ * exited.  As in 6.12, an error taking a number at any level wins over
+ * @ns being closed.  On error every namespace is left as it was, but for
+ * the cyclic cursor of a namespace that has tasks, which may have moved.
+ *
+ * Context: Process context, may sleep; no locks held.
  */
 struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 		      size_t set_tid_size)
@@ -589,7 +607,7 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 			if (err)
 				break;
 		}
-		nr = pidmap_take(level_ns, want, level_ns == ns, &spare);
+		nr = pidmap_take(level_ns, want, &spare);
 		if (nr < 0) {
 			err = nr;
 			break;
@@ -600,11 +618,16 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 	}
 	if (spare)
 		kmem_cache_free(pidmap_chunk_cachep, spare);
+	/*
+	 * The init has begun to exit: see zap_pid_ns_processes().  A racing
+	 * close is caught again by copy_process() under tasklist_lock.
+	 */
+	if (!err && !(READ_ONCE(ns->pid_allocated) & PIDNS_ADDING))
+		err = -ENOMEM;
 	if (err) {
 		/* Levels above @level got no number. */
 		local_irq_disable();
-		pid_give_back_numbers(pid->numbers, level + 1, ns->level,
-				      false);
+		pid_give_back_numbers(pid->numbers, level + 1, ns->level);
 		local_irq_enable();
 		put_pid_unused(ns, pid);
 		return ERR_PTR(err);
@@ -864,14 +887,15 @@ EXPORT_SYMBOL_GPL(get_pid_task);
  * A pid has a number in its own namespace and in each ancestor of it;
  * they sit at the levels of those namespaces, so one comparison decides.
  *
- * Return: The number, or 0 if @pid is NULL or has no number in @ns (@ns is
- * neither the pid's namespace nor one of its ancestors).
+ * Return: The number, or 0 if @pid or @ns is NULL or @pid has no number in
+ * @ns (@ns is neither the pid's namespace nor one of its ancestors).  A
+ * NULL @ns is the namespace of a released task, which sees no number.
  */
 pid_t pid_nr_ns(struct pid *pid, struct pid_namespace *ns)
 {
 	const struct upid *upid;
 
-	if (!pid || ns->level > pid->level)
+	if (!pid || !ns || ns->level > pid->level)
 		return 0;
 	upid = &pid->numbers[ns->level];
 	return upid->ns == ns ? upid->nr : 0;
@@ -896,18 +920,22 @@ EXPORT_SYMBOL_GPL(pid_vnr);
  * @type: Which of its pids.
  * @ns: The namespace, or NULL for current's active namespace.
  *
- * Return: The number, or 0 if @task is released or the pid has no number
- * in @ns.
+ * A released task has no thread id any more.  Its group, process group
+ * and session ids are those of its thread group, which keeps them until
+ * the group is gone, as in 6.12: the slots live in the signal struct,
+ * which the task holds until it is freed.
+ *
+ * Return: The number, or 0 if the task no longer has that pid or the pid
+ * has no number in @ns.
  */
 pid_t __task_pid_nr_ns(struct task_struct *task, enum pid_type type,
 		       struct pid_namespace *ns)
 {
-	pid_t nr = 0;
+	pid_t nr;
 
 	rcu_read_lock();
 	ns = ns ?: task_active_pid_ns(current);
-	if (pid_alive(task))
-		nr = pid_nr_ns(READ_ONCE(*task_pid_slot(task, type)), ns);
+	nr = pid_nr_ns(READ_ONCE(*task_pid_slot(task, type)), ns);
 	rcu_read_unlock();
 	return nr;
 }

@@ -10,6 +10,7 @@
 #include <linux/threads.h>
 #include <linux/nsproxy.h>
 #include <linux/ns_common.h>
+/* Not used here since the IDR went, but fs/pidfs.c, fuse and others rely on it. */
 #include <linux/idr.h>
 #include <linux/xarray.h>
 
@@ -33,10 +34,13 @@ struct fs_pin;
  * @pidmap: The numbers in use: an xarray of 512-number bitmap chunks,
  *	indexed by number / 512.  Its lock, taken with interrupts off,
  *	also protects @last_pid and @pid_allocated; see kernel/pid.c.
- * @last_pid: The last number the cyclic allocator handed out; the
- *	ns_last_pid sysctl and /proc/loadavg show it.
- * @pid_allocated: How many pids have a number here, plus %PIDNS_ADDING
- *	while new numbers may still be handed out.
+ * @last_pid: The last number the cyclic allocator handed out, or
+ *	%PIDMAP_NO_LAST_PID before it has handed out any; the ns_last_pid
+ *	sysctl and /proc/loadavg show it.
+ * @pid_allocated: How many numbers are taken here, by pids and by forks
+ *	still setting theirs up, plus %PIDNS_ADDING while the namespace is
+ *	open: from its creation until its init begins to exit.  One word,
+ *	so that an exiting init can wait on the count with READ_ONCE().
  * @child_reaper: The init: number 1, parent of the orphans.
  * @pid_cachep: Slab cache for pids made here (their size is per depth).
  * @level: Depth below init_pid_ns, which is level 0.
@@ -74,6 +78,13 @@ extern struct pid_namespace init_pid_ns;
 
 /* In @pid_allocated: set until the namespace's init has begun to exit. */
 #define PIDNS_ADDING BIT(31)
+
+/*
+ * @last_pid of a namespace whose cursor has never moved: ns_last_pid and
+ * /proc/loadavg read -1 there, as 6.12's "IDR cursor - 1" did, also after
+ * an init made with clone3() set_tid, which does not move the cursor.
+ */
+#define PIDMAP_NO_LAST_PID (-1)
 
 /* The number pid allocation and the ns_last_pid sysctl count from. */
 static inline int pid_ns_last_pid(const struct pid_namespace *ns)

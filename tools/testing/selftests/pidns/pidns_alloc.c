@@ -322,4 +322,183 @@ TEST(exhausted_namespace_eagain)
 	ASSERT_EQ(0, pidns_write_int(PID_MAX, old_max));
 }
 
+/*
+ * A first fork into a fresh namespace that fails one level up, because
+ * the parent namespace has no number left, must leave the fresh namespace
+ * as it was: the next fork there makes its init, number 1.  A core that
+ * left the cursor moved by the failed fork gave the next child number 2
+ * in a namespace with no reaper, and crashed the kernel when that child
+ * died leaving a child of its own.
+ */
+TEST(full_parent_first_fork_still_makes_init)
+{
+	int old_max;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	old_max = pidns_read_int(PID_MAX);
+	ASSERT_GT(old_max, 0);
+	if (pidns_write_int(PID_MAX, 400))
+		SKIP(return, "cannot lower kernel.pid_max: %s", strerror(errno));
+
+	init = pidns_fork();
+	if (init == 0) {
+		static pid_t kids[400];
+		int n = 0, i;
+		pid_t c;
+
+		while (n < 400) {
+			c = spawn_sleeper();
+			if (c < 0)
+				break;
+			kids[n++] = c;
+		}
+		CHILD_CHECK(n < 400 && errno == EAGAIN);
+
+		CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+		errno = 0;
+		c = fork();
+		if (c == 0)
+			_exit(PIDNS_CHILD_FAIL);
+		CHILD_CHECK(c == -1 && errno == EAGAIN);
+
+		/* The newest number, free at every level (see above). */
+		kill_and_reap(kids[--n]);
+		c = fork();
+		if (c == 0) {
+			pid_t orphan;
+
+			if (sys_getpid() != 1 || sys_getppid() != 0)
+				_exit(1);
+			/* As init, reap an orphan of our own child. */
+			orphan = fork();
+			if (orphan == 0) {
+				if (fork() == 0)
+					pause();
+				_exit(0);
+			}
+			_exit(pidns_wait_status(orphan) == 0 ? 0 : 2);
+		}
+		CHILD_CHECK(c > 0);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		for (i = 0; i < n; i++)
+			kill_and_reap(kids[i]);
+		_exit(0);
+	}
+	/* Restore pid_max before any assertion can end the test. */
+	EXPECT_GE(init, 0);
+	EXPECT_EQ(0, init > 0 ? pidns_wait_status(init) : 0);
+	ASSERT_EQ(0, pidns_write_int(PID_MAX, old_max));
+}
+
+/* The last field of /proc/loadavg of the proc mounted at @procfd. */
+static int loadavg_last_pid(int procfd)
+{
+	char buf[128];
+	char *last;
+
+	if (pidns_read_file_at(procfd, "loadavg", buf, sizeof(buf)) <= 0)
+		return -2;
+	last = strrchr(buf, ' ');
+	return last ? atoi(last + 1) : -2;
+}
+
+/*
+ * A namespace whose cyclic cursor never moved reads -1 as its last pid,
+ * as 6.12 does (the IDR cursor minus one): CRIU makes an init with
+ * clone3() set_tid {1}, which does not move the cursor.  Once a fork has
+ * used the cursor, it reads the number that fork got.
+ */
+static void unmoved_cursor_reads_minus_one_body(void)
+{
+	int procfd = pidns_proc_open();
+	pid_t c;
+
+	CHILD_CHECK(procfd >= 0);
+	CHILD_CHECK(pidns_read_int(NS_LAST_PID) == -1);
+	CHILD_CHECK(loadavg_last_pid(procfd) == -1);
+	c = fork();
+	if (c == 0)
+		_exit(0);
+	CHILD_CHECK(c == 2 && pidns_wait_status(c) == 0);
+	CHILD_CHECK(pidns_read_int(NS_LAST_PID) == 2);
+	CHILD_CHECK(loadavg_last_pid(procfd) == 2);
+	_exit(0);
+}
+
+TEST(unmoved_cursor_reads_minus_one)
+{
+	pid_t one = 1;
+	struct pidns_clone_args args = {
+		.flags = CLONE_NEWPID,
+		.exit_signal = SIGCHLD,
+		.set_tid = ptr_to_u64(&one),
+		.set_tid_size = 1,
+	};
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (access(NS_LAST_PID, F_OK))
+		SKIP(return, NO_NS_LAST_PID);
+	init = sys_clone3(&args, sizeof(args));
+	if (init == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		unmoved_cursor_reads_minus_one_body();
+	}
+	ASSERT_GT(init, 0);
+	ASSERT_EQ(0, pidns_wait_status(init));
+}
+
+/*
+ * clone3() into a namespace whose init has died, with a set_tid number
+ * that is taken one level up: as in 6.12, the taken number (EEXIST) is
+ * reported before the closed namespace (ENOMEM), which a plain fork into
+ * it gets.
+ */
+static void closed_leaf_taken_parent_number_body(void)
+{
+	int procfd = pidns_proc_open();
+	int hold[2], nsfd;
+	pid_t inner, tid[2];
+	char path[32];
+	struct pidns_clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = ptr_to_u64(tid),
+		.set_tid_size = 2,
+	};
+	pid_t c;
+
+	CHILD_CHECK(procfd >= 0 && pidns_pipe(hold) == 0);
+	inner = pidns_fork_idle_init(hold);
+	CHILD_CHECK(inner > 0);
+	/* Our own proc: the one the test started with names other tasks. */
+	snprintf(path, sizeof(path), "%d/ns/pid", inner);
+	nsfd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	CHILD_CHECK(nsfd >= 0);
+	close(hold[1]);
+	CHILD_CHECK(pidns_wait_status(inner) == 0);
+
+	CHILD_CHECK(setns(nsfd, CLONE_NEWPID) == 0);
+	errno = 0;
+	c = fork();
+	if (c == 0)
+		_exit(PIDNS_CHILD_FAIL);
+	CHILD_CHECK(c == -1 && errno == ENOMEM);
+
+	tid[0] = 5;
+	tid[1] = getpid();	/* 1: taken, by us */
+	errno = 0;
+	c = sys_clone3(&args, sizeof(args));
+	if (c == 0)
+		_exit(PIDNS_CHILD_FAIL);
+	CHILD_CHECK(c == -1 && errno == EEXIST);
+	_exit(0);
+}
+
+TEST(closed_namespace_set_tid_taken_above_is_eexist)
+{
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, run_as_new_init(closed_leaf_taken_parent_number_body));
+}
+
 TEST_HARNESS_MAIN

@@ -23,10 +23,13 @@
  * alloc_pid() takes a number at each level, leaf first, and only then
  * publishes all of them in the hash, so a lookup never finds a pid that
  * is still being set up.  free_pid() unpublishes and gives the numbers
- * back, level by level.  Both run with interrupts off while they hold a
- * lock: free_pid() runs under write_lock_irq(&tasklist_lock), and an
- * interrupt may take tasklist_lock for reading, so a lock that nests
- * inside it must never be held with interrupts enabled.
+ * back, level by level.  Every lock here is taken with the _irq or
+ * _irqsave variant: free_pid() runs under write_lock_irq(&tasklist_lock),
+ * and an interrupt may take tasklist_lock for reading, so a lock that
+ * nests inside it must never be held with interrupts enabled.  No code
+ * here turns interrupts off by itself, so on PREEMPT_RT, where these are
+ * sleeping locks and tasklist_lock is one too, nothing runs atomically
+ * that need not.
  *
  * Documentation/pidns.txt has the whole design.
  */
@@ -333,9 +336,10 @@ static void pidmap_give_back(struct pid_namespace *ns, int nr)
 {
 	XA_STATE(xas, &ns->pidmap, 0);
 	struct pidmap_chunk *chunk;
+	unsigned long flags;
 	unsigned int left;
 
-	xas_lock(&xas);
+	xas_lock_irqsave(&xas, flags);
 	chunk = pidmap_chunk_locked(&xas, nr);
 	__clear_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
 	pidmap_trim(ns, &xas, chunk);
@@ -347,7 +351,7 @@ static void pidmap_give_back(struct pid_namespace *ns, int nr)
 		WARN_ON_ONCE(ns->child_reaper);
 		pidmap_move_cursor(ns, &xas, PIDMAP_NO_LAST_PID);
 	}
-	xas_unlock(&xas);
+	xas_unlock_irqrestore(&xas, flags);
 }
 
 /**
@@ -413,33 +417,34 @@ static spinlock_t *pid_hash_lock(unsigned int bucket)
 	return &pid_hash_locks[bucket % PID_HASH_LOCKS];
 }
 
-/* Make @upid findable.  Interrupts are off. */
+/* Make @upid findable.  Process context, from alloc_pid(). */
 static void pid_hash_add(struct upid *upid)
 {
 	unsigned int bucket = pid_hash_bucket(upid->nr, upid->ns);
 	spinlock_t *lock = pid_hash_lock(bucket);
 
-	spin_lock(lock);
+	spin_lock_irq(lock);
 	RCU_INIT_POINTER(upid->hash_next,
 			 rcu_dereference_protected(pid_hash[bucket],
 						   lockdep_is_held(lock)));
 	rcu_assign_pointer(pid_hash[bucket], upid);
-	spin_unlock(lock);
+	spin_unlock_irq(lock);
 }
 
 /*
- * Unlink @upid.  Interrupts are off.  A reader standing on it still finds
- * the rest of the chain: @upid->hash_next is left alone, and the pid is
- * freed only after a grace period.
+ * Unlink @upid.  A reader standing on it still finds the rest of the
+ * chain: @upid->hash_next is left alone, and the pid is freed only after
+ * a grace period.  free_pid() may call this with interrupts off.
  */
 static void pid_hash_del(struct upid *upid)
 {
 	unsigned int bucket = pid_hash_bucket(upid->nr, upid->ns);
 	spinlock_t *lock = pid_hash_lock(bucket);
 	struct upid __rcu **link = &pid_hash[bucket];
+	unsigned long flags;
 	struct upid *cur;
 
-	spin_lock(lock);
+	spin_lock_irqsave(lock, flags);
 	while ((cur = rcu_dereference_protected(*link, lockdep_is_held(lock)))) {
 		if (cur == upid) {
 			cur = rcu_dereference_protected(upid->hash_next,
@@ -450,7 +455,7 @@ static void pid_hash_del(struct upid *upid)
 		}
 		link = &cur->hash_next;
 	}
-	spin_unlock(lock);
+	spin_unlock_irqrestore(lock, flags);
 	WARN_ON_ONCE(!cur);
 }
 
@@ -504,18 +509,16 @@ static void pid_give_back_numbers(struct upid *numbers, int lowest,
  * grace period, when no lockless lookup can still be holding @pid.
  *
  * Context: Usually under write_lock_irq(&tasklist_lock), via detach_pid();
- * also from copy_process() error paths.  Any context that may spin.
+ * also from copy_process() error paths, in process context.  Not from an
+ * interrupt: the locks taken here nest inside tasklist_lock.
  */
 void free_pid(struct pid *pid)
 {
-	unsigned long flags;
 	int level;
 
-	local_irq_save(flags);
 	for (level = 0; level <= pid->level; level++)
 		pid_hash_del(&pid->numbers[level]);
 	pid_give_back_numbers(pid->numbers, 0, pid->level);
-	local_irq_restore(flags);
 
 	call_rcu(&pid->rcu, put_pid_after_grace);
 }
@@ -626,9 +629,7 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 		err = -ENOMEM;
 	if (err) {
 		/* Levels above @level got no number. */
-		local_irq_disable();
 		pid_give_back_numbers(pid->numbers, level + 1, ns->level);
-		local_irq_enable();
 		put_pid_unused(ns, pid);
 		return ERR_PTR(err);
 	}
@@ -636,10 +637,8 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 	pid_setup(pid);
 	get_pid_ns(ns);
 
-	local_irq_disable();
 	for (level = 0; level <= ns->level; level++)
 		pid_hash_add(&pid->numbers[level]);
-	local_irq_enable();
 	return pid;
 }
 

@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
-#include <linux/membarrier.h>
 
 #include "pidns_util.h"
 #include "../kselftest_harness.h"
@@ -458,27 +457,6 @@ TEST(userns_ownership)
 
 static const char * const leak_caches[] = { "pid_namespace", "pid_2" };
 
-/* Active objects of a slab cache in /proc/slabinfo; -1 if not listed. */
-static long slab_active(const char *cache)
-{
-	char buf[1 << 16], *line;
-	size_t len = strlen(cache);
-	FILE *f = fopen("/proc/slabinfo", "r");
-	long active = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(buf, sizeof(buf), f)) {
-		line = buf;
-		if (!strncmp(line, cache, len) && line[len] == ' ') {
-			active = strtol(line + len, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return active;
-}
-
 static long meminfo_kb(const char *field)
 {
 	char buf[256];
@@ -498,39 +476,10 @@ static long meminfo_kb(const char *field)
 	return kb;
 }
 
-/*
- * Let freed objects really go back to their slabs: wait for RCU (pids and
- * namespaces are freed from RCU callbacks) and shrink the caches through
- * sysfs, which also empties a KASAN quarantine.  Best effort.
- */
+/* The caches the leak test watches, settled before every count. */
 static void settle_slabs(void)
 {
-	int fsfd, mfd;
-
-	syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
-	usleep(50000);
-	syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
-	fsfd = syscall(__NR_fsopen, "sysfs", FSOPEN_CLOEXEC);
-	if (fsfd < 0)
-		return;
-	if (!syscall(__NR_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) {
-		mfd = syscall(__NR_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
-		for (unsigned int i = 0; mfd >= 0 && i < 2; i++) {
-			char path[64];
-			int fd;
-
-			snprintf(path, sizeof(path), "kernel/slab/%s/shrink",
-				 leak_caches[i]);
-			fd = openat(mfd, path, O_WRONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			pidns_write_all(fd, "1", 1);
-			close(fd);
-		}
-		if (mfd >= 0)
-			close(mfd);
-	}
-	close(fsfd);
+	pidns_settle_slabs(leak_caches, 2);
 }
 
 /* Inode number of a fresh pid namespace (made and dropped right away). */
@@ -571,7 +520,7 @@ FIXTURE_SETUP(cycles)
 		ASSERT_NE(0, fresh_ns_ino());
 	settle_slabs();
 	for (int i = 0; i < 2; i++)
-		self->slab_before[i] = slab_active(leak_caches[i]);
+		self->slab_before[i] = pidns_slab_active(leak_caches[i]);
 	pidns_write_file("/proc/sys/vm/drop_caches", "2");
 	self->kb_before = meminfo_kb("SUnreclaim");
 	self->ino_before = fresh_ns_ino();
@@ -622,7 +571,7 @@ TEST_F_TIMEOUT(cycles, no_leak_after_1000_namespaces, 150)
 		checked = true;
 		for (int tries = 0; tries < 50; tries++) {
 			settle_slabs();
-			now = slab_active(leak_caches[i]);
+			now = pidns_slab_active(leak_caches[i]);
 			if (now <= self->slab_before[i] + LEAK_OBJ_SLACK)
 				break;
 		}

@@ -44,6 +44,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
 
 #include "../kselftest.h"
 
@@ -715,6 +716,80 @@ static inline int pidns_level(void)
 	n = pidns_status_field(procfd, 0, "NSpid", vals, PIDNS_MAX_LEVEL + 2);
 	close(procfd);
 	return n < 1 ? -1 : n - 1;
+}
+
+/* ---- slab object counts --------------------------------------------- */
+
+/* Active objects of a slab cache in /proc/slabinfo; -1 if not listed. */
+static inline long pidns_slab_active(const char *cache)
+{
+	char buf[1 << 16], *line;
+	size_t len = strlen(cache);
+	FILE *f = fopen("/proc/slabinfo", "r");
+	long active = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof(buf), f)) {
+		line = buf;
+		if (!strncmp(line, cache, len) && line[len] == ' ') {
+			active = strtol(line + len, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return active;
+}
+
+/*
+ * A private sysfs instance (fsopen/fsmount), so the slab files are there
+ * whatever the caller's mount and network namespaces; /sys as a fallback.
+ */
+static inline int pidns_sysfs_open(void)
+{
+	int fsfd, mfd = -1;
+
+	fsfd = syscall(__NR_fsopen, "sysfs", FSOPEN_CLOEXEC);
+	if (fsfd >= 0) {
+		if (!syscall(__NR_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL,
+			     NULL, 0))
+			mfd = syscall(__NR_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
+		close(fsfd);
+	}
+	if (mfd < 0)
+		mfd = open("/sys", O_DIRECTORY | O_CLOEXEC);
+	return mfd;
+}
+
+/*
+ * Let freed objects really go back to their slabs: wait for RCU (pids and
+ * namespaces are freed from RCU callbacks) and shrink @caches through
+ * sysfs, which flushes the per-CPU slabs and also empties a KASAN
+ * quarantine, so that the active counts are exact.  Best effort.
+ */
+static inline void pidns_settle_slabs(const char * const *caches,
+				      unsigned int n)
+{
+	int sysfd;
+
+	syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	usleep(50000);
+	syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	sysfd = pidns_sysfs_open();
+	if (sysfd < 0)
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		char path[80];
+		int fd;
+
+		snprintf(path, sizeof(path), "kernel/slab/%s/shrink", caches[i]);
+		fd = openat(sysfd, path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		pidns_write_all(fd, "1", 1);
+		close(fd);
+	}
+	close(sysfd);
 }
 
 /* ---- recording caught signals ---------------------------------------- */

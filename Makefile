@@ -5,6 +5,9 @@
 #   make check               build and boot our debug kernel, run every test
 #   make check KERNEL=stock  the same tests on the unmodified base
 #   make check TESTS=pidns,proc/self   only these suites or programs
+#   make check CONFIG=rt     the same on PREEMPT_RT (CONFIG=kcsan: KCSAN)
+#   make stress              pidns_stress for 10 minutes on the debug kernel
+#   make fuzz                trinity on the pid syscalls for 10 minutes
 #   make shell               an interactive busybox shell in the guest
 #   make series              out/series/: the git am-able patch series
 #   make bench               stock against ours, non-debug kernels, in QEMU:
@@ -15,10 +18,14 @@
 KERNEL ?= ours
 CONFIG ?= debug
 TESTS ?=
+# One program's arguments for this run, "suite/program=ARGUMENTS".
+TEST_ARGS ?=
+STRESS_SECONDS ?= 600
+FUZZ_SECONDS ?= 600
 PYTHON ?= python3
 HARNESS := $(PYTHON) harness/pidns.py
 
-.PHONY: all run check shell series bench harness-test clean
+.PHONY: all run check stress fuzz shell series bench harness-test clean
 
 all: run
 
@@ -26,7 +33,16 @@ run:
 	$(HARNESS) run --kernel $(KERNEL)
 
 check: harness-test
-	$(HARNESS) check --kernel $(KERNEL) --config $(CONFIG) --tests "$(TESTS)"
+	$(HARNESS) check --kernel $(KERNEL) --config $(CONFIG) --tests "$(TESTS)" \
+		$(if $(TEST_ARGS),--args "$(TEST_ARGS)")
+
+stress: harness-test
+	$(HARNESS) stress --kernel $(KERNEL) --config $(CONFIG) \
+		--seconds $(STRESS_SECONDS) $(if $(TEST_ARGS),--args "$(TEST_ARGS)")
+
+fuzz: harness-test
+	$(HARNESS) fuzz --kernel $(KERNEL) --config $(CONFIG) \
+		--seconds $(FUZZ_SECONDS)
 
 shell:
 	$(HARNESS) shell --kernel $(KERNEL) --config $(CONFIG)

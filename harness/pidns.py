@@ -11,6 +11,7 @@ in build/ (ignored by git) and is reused: a change to one owned file
 rebuilds only what depends on it.
 
     harness/pidns.py check [--kernel ours|stock] [--config debug|rt|kcsan|...]
+    harness/pidns.py stress | fuzz [--seconds N] [--kernel ...]
     harness/pidns.py run | shell [--kernel ...]
     harness/pidns.py series
 
@@ -63,6 +64,8 @@ PACKAGES = [
     ("libcap-dev", "/usr/include/sys/capability.h"),
     ("git", "/usr/bin/git"),
     ("patch", "/usr/bin/patch"),
+    # make fuzz: carried into the guest with its libraries.
+    ("trinity", "/usr/bin/trinity"),
 ]
 
 # Top-level directories of a kernel tree: a tracked file under one of these
@@ -361,6 +364,14 @@ CONFIG_TESTS = {
 }
 
 
+# And the program arguments a config changes: KCSAN samples one access in
+# thousands, so the stress program races for longer there than its
+# default 30 seconds.
+CONFIG_ARGS = {
+    "kcsan": ["pidns/pidns_stress=--seconds 120"],
+}
+
+
 def config_fragments(config):
     names = ["guest.config"] + CONFIGS[config]
     return [os.path.join(HARNESS, "configs", n) for n in names]
@@ -558,16 +569,23 @@ def cpio_newc(entries):
 
 
 @phase("initramfs: busybox + tests")
-def initramfs(mode, suites):
-    """Pack /init, busybox, the guest scripts and the test programs."""
+def initramfs(mode, suites, overrides=None, extra=()):
+    """Pack /init, busybox, the guest scripts and the test programs.
+
+    overrides maps "suite/program" to (timeout, [argument...]) for this
+    run only (`make stress` gives pidns_stress its long duration so); a
+    None keeps the default.  extra is more [(path, mode, data)] entries,
+    their directories made as needed.
+    """
     d, f, l = 0o040755, 0o100755, 0o120777
+    overrides = overrides or {}
     entries = [(p, d, b"") for p in ("bin", "dev", "proc", "sys", "tmp",
                                      "tests", "etc", "root")]
     entries.append(("dev/console", 0o020600, b"", (5, 1)))
     with open("/bin/busybox", "rb") as fh:
         entries.append(("bin/busybox", f, fh.read()))
     entries.append(("bin/sh", l, b"busybox"))
-    for name in ("init", "run-tests", "demo"):
+    for name in ("init", "run-tests", "demo", "fuzz"):
         with open(os.path.join(HARNESS, "guest", name), "rb") as fh:
             entries.append((name if name == "init" else f"bin/{name}", f,
                             fh.read()))
@@ -582,9 +600,20 @@ def initramfs(mode, suites):
         for p in progs:
             with open(os.path.join(TESTS, suite, p), "rb") as fh:
                 entries.append((f"tests/{suite}/{p}", f, fh.read()))
-            lines.append(" ".join([suite, p, str(timeout)]
-                                  + args.get(f"{suite}/{p}", [])))
+            t, a = overrides.get(f"{suite}/{p}", (None, None))
+            lines.append(" ".join([suite, p, str(t or timeout)]
+                                  + (a if a is not None else
+                                     args.get(f"{suite}/{p}", []))))
     entries.append(("tests/list", 0o100644, ("\n".join(lines) + "\n").encode()))
+    made = {e[0] for e in entries}
+    for path, mode_bits, data in extra:
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            parent = "/".join(parts[:i])
+            if parent not in made:
+                made.add(parent)
+                entries.append((parent, d, b""))
+        entries.append((path, mode_bits, data))
     path = os.path.join(BUILD, f"initramfs-{mode}.cpio.gz")
     with gzip.open(path, "wb", compresslevel=1) as fh:
         fh.write(cpio_newc(entries))
@@ -641,7 +670,9 @@ def qemu_cmd(bzimage, initrd, mode, console, results, cpus=2, mem=2048,
                "tsc=reliable",
                "rcupdate.rcu_cpu_stall_timeout=60", "watchdog_thresh=30",
                "hung_task_timeout_secs=240", "printk.devkmsg=on"]
-    if mode != "check":
+    # Not quiet where the console is judged: quiet hides KERN_WARNING, and
+    # with it the WARNINGs and lockdep reports a run must fail on.
+    if mode not in ("check", "stress", "fuzz"):
         cmdline.append("quiet")
     if icount:
         # Instruction counts repeat only if the guest does the same work:
@@ -932,10 +963,177 @@ def cmd_check(args):
     if tests:
         say(f"  tests: {tests}")
     suites = build_tests(tests.split(",") if tests else None)
-    initrd = initramfs("check", suites)
+    overrides = program_args(CONFIG_ARGS.get(args.config, []) +
+                             (args.args or []))
+    initrd = initramfs("check", suites, overrides=overrides)
     console, results = boot(bzimage, initrd, "check", args.timeout)
     report(args.kernel, console, results, suites, partial=bool(tests),
            config=args.config)
+
+
+def program_args(given):
+    """--args "suite/program=ARG ..." options as initramfs overrides."""
+    out = {}
+    for item in given or []:
+        name, eq, rest = item.partition("=")
+        if not eq or "/" not in name:
+            raise PhaseError(f"--args wants suite/program=ARGUMENTS, not "
+                             f"{item!r}")
+        # A pidns_stress run longer than its suite's time limit gets a
+        # limit to match (the program's own watchdog gives 120 s more).
+        argv = rest.split()
+        timeout = None
+        if "--seconds" in argv[:-1]:
+            timeout = int(argv[argv.index("--seconds") + 1]) + STRESS_SLACK
+        out[name.strip()] = (timeout, argv)
+    return out
+
+
+# make stress: how pidns_stress is told to run for a given time, and how
+# much longer than that its program and the guest may take (boot and
+# teardown on the debug kernel under emulation, and the kmemleak scan).
+STRESS = "pidns/pidns_stress"
+STRESS_ARGS = ["--seconds", "{seconds}"]
+STRESS_SLACK = 300
+
+
+def cmd_stress(args):
+    setup()
+    unpack_base()
+    prepare_trees()
+    bzimage = kernel_for(args.kernel, args.config)
+    install_headers()
+    suites = build_tests([STRESS])
+    argv = [a.format(seconds=args.seconds) for a in STRESS_ARGS]
+    say(f"  {STRESS} {' '.join(argv)} on {args.config}, 2 vCPUs")
+    overrides = {STRESS: (args.seconds + STRESS_SLACK, argv)}
+    overrides.update(program_args(args.args))
+    initrd = initramfs("stress", suites, overrides=overrides)
+    console, results = boot(bzimage, initrd, "stress",
+                            args.seconds + 3 * STRESS_SLACK)
+    report(args.kernel, console, results, suites, partial=True,
+           config=args.config)
+
+
+# make fuzz: the syscalls trinity is limited to (its names; `trinity -L`
+# lists them), the nesting, and a cap on the count besides the time.
+FUZZ_SYSCALLS = """
+    clone clone3 fork vfork unshare setns
+    kill tkill tgkill rt_sigqueueinfo rt_tgsigqueueinfo
+    pidfd_open pidfd_send_signal pidfd_getfd waitid wait4 ptrace prctl
+    getpgid setpgid getsid setsid
+    sched_setparam sched_getparam sched_setscheduler sched_getscheduler
+    sched_get_priority_max sched_get_priority_min sched_rr_get_interval
+    sched_yield sched_setaffinity sched_getaffinity sched_setattr
+    sched_getattr
+    ioctl reboot exit exit_group
+""".split()
+FUZZ_DEPTH = 3
+FUZZ_MAX_SYSCALLS = 50_000_000
+
+
+def with_libraries(binary, dest):
+    """[(initramfs path, mode, data)] of a dynamic program (at dest), the
+    shared libraries ldd names and the dynamic loader, each at the path
+    the loader will look for it."""
+    out = subprocess.run(["ldd", binary], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise PhaseError(f"ldd {binary}: {out.stderr.strip()}")
+    paths = [binary]
+    for line in out.stdout.splitlines():
+        m = re.match(r"\s*(?:\S+ => )?(/\S+) \(0x[0-9a-f]+\)", line)
+        if m:
+            paths.append(m.group(1))
+    entries = []
+    for p in paths:
+        with open(p, "rb") as fh:      # through symlinks: the file itself
+            entries.append((dest if p == binary else p.lstrip("/"),
+                            0o100755, fh.read()))
+    return entries
+
+
+@phase("fuzz: build nsrun")
+def build_nsrun():
+    out = os.path.join(BUILD, "guest")
+    os.makedirs(out, exist_ok=True)
+    exe = os.path.join(out, "nsrun")
+    sh(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", exe,
+        os.path.join(HARNESS, "guest", "nsrun.c")],
+       log=os.path.join(LOGS, "nsrun.log"))
+    return exe
+
+
+def cmd_fuzz(args):
+    setup()
+    bzimage = kernel_for(args.kernel, args.config)
+    nsrun = build_nsrun()
+    with open(nsrun, "rb") as fh:
+        extra = [("bin/nsrun", 0o100755, fh.read())]
+    extra += with_libraries("/usr/bin/trinity", "bin/trinity")
+    conf = (f"SECONDS_TOTAL={args.seconds}\nMAX_SYSCALLS={FUZZ_MAX_SYSCALLS}\n"
+            f"DEPTH={FUZZ_DEPTH}\nSYSCALLS='{' '.join(FUZZ_SYSCALLS)}'\n")
+    extra.append(("etc/fuzz.conf", 0o100644, conf.encode()))
+    initrd = initramfs("fuzz", [], extra=extra)
+    say(f"  trinity for {args.seconds}s on {len(FUZZ_SYSCALLS)} syscalls, "
+        f"{FUZZ_DEPTH} pid namespaces deep, as root and as nobody")
+
+    def progress(line):
+        if line.startswith("### FUZZ "):
+            say("  " + line[4:])
+    console, results = boot(bzimage, initrd, "fuzz", args.seconds + 900,
+                            stream=progress)
+    fuzz_report(console, results)
+
+
+@phase("report: trinity's counts and the console")
+def fuzz_report(console, results):
+    with open(results, errors="replace") as f:
+        lines = [l.rstrip("\r") for l in f.read().splitlines()]
+    totals, runs, calls = {}, {}, {}
+    for line in lines:
+        m = re.match(r"^### FUZZ (\S+) run=\d+ rc=-?\d+ syscalls=(\d+)", line)
+        if m:
+            totals[m.group(1)] = totals.get(m.group(1), 0) + int(m.group(2))
+            runs[m.group(1)] = runs.get(m.group(1), 0) + 1
+        # --stats: "setns: (attempted:3090. success:0. failures:3090."
+        m = re.match(r"^(\w+): \(attempted:(\d+)\. success:(\d+)\.", line)
+        if m:
+            c = calls.setdefault(m.group(1), [0, 0])
+            c[0] += int(m.group(2))
+            c[1] += int(m.group(3))
+    print()
+    if calls:
+        print(f"{'syscall':<24}{'attempted':>10}{'succeeded':>10}")
+        for name in FUZZ_SYSCALLS:
+            if name in calls:
+                print(f"{name:<24}{calls[name][0]:>10,}{calls[name][1]:>10,}")
+        never = [n for n in FUZZ_SYSCALLS if n not in calls]
+        if never:
+            # Trinity marks these AVOID in its tables and leaves them out
+            # even when asked for by name; its own processes still fork,
+            # exit and get killed in the namespaces all the time.
+            print(f"never attempted by trinity: {' '.join(never)}")
+        print()
+    for who in ("root", "user"):
+        print(f"{who:<6} {runs.get(who, 0):>4} trinity runs "
+              f"{totals.get(who, 0):>12,} syscalls")
+    print(f"{'total':<6} {sum(runs.values()):>4} trinity runs "
+          f"{sum(totals.values()):>12,} syscalls")
+    splats = find_splats(console)
+    if splats:
+        print(f"\nKERNEL SPLAT on the guest console ({console}):")
+        for line in splats:
+            print(f"  {line}")
+    problems = []
+    if "### DONE" not in lines:
+        problems.append("the guest did not finish the fuzz script")
+    problems += [f"no syscall ran as {who}" for who in ("root", "user")
+                 if not totals.get(who)]
+    if splats:
+        problems.append("kernel splat")
+    if problems:
+        say(f"  results: {os.path.relpath(results, REPO)}")
+        raise PhaseError(", ".join(problems))
 
 
 def cmd_run(args):
@@ -987,7 +1185,8 @@ def cmd_series(args):
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["check", "run", "shell", "series"])
+    ap.add_argument("command", choices=["check", "run", "shell", "series",
+                                        "stress", "fuzz"])
     ap.add_argument("--kernel", choices=["ours", "stock"], default="ours")
     ap.add_argument("--config", choices=sorted(CONFIGS), default="debug")
     ap.add_argument("--tests", default="",
@@ -996,11 +1195,17 @@ def main(argv):
                          "config's set in CONFIG_TESTS")
     ap.add_argument("--timeout", type=int, default=3600,
                     help="seconds the guest may run (default 3600)")
+    ap.add_argument("--args", action="append", metavar="SUITE/PROG=ARGS",
+                    help="run that program with these arguments instead of "
+                         "its default ones (repeatable)")
+    ap.add_argument("--seconds", type=int, default=600,
+                    help="stress, fuzz: how long to run (default 600)")
     args = ap.parse_args(argv)
     os.makedirs(LOGS, exist_ok=True)
     try:
         {"check": cmd_check, "run": cmd_run, "shell": cmd_shell,
-         "series": cmd_series}[args.command](args)
+         "series": cmd_series, "stress": cmd_stress,
+         "fuzz": cmd_fuzz}[args.command](args)
     except PhaseError:
         say(f"{args.command}: FAILED")
         return 1

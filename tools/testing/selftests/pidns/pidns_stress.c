@@ -1188,6 +1188,21 @@ static void inner_unshare(int level)
 	siginfo_t si;
 	pid_t init;
 
+	if (level == spine_depth) {
+		/* clone3() is refused a 33rd level like unshare() below. */
+		init = pidns_clone3(CLONE_NEWPID, NULL);
+		if (init == 0)
+			_exit(0);
+		if (init > 0) {
+			violation("clone3(CLONE_NEWPID) at level %d worked", level);
+			reap(init, -1, true);
+		} else if (errno != ENOSPC) {
+			violation("clone3(CLONE_NEWPID) at level %d: %s, want ENOSPC",
+				  level, strerror(errno));
+		} else {
+			count(K_LEVEL_LIMIT);
+		}
+	}
 	count(K_UNSHARE);
 	if (unshare(CLONE_NEWPID)) {
 		if (level == spine_depth && errno == ENOSPC) {
@@ -1239,6 +1254,13 @@ static void inner_unshare(int level)
 			if (how == 3)
 				safe_reboot();
 			pause();
+			_exit(0);
+		}
+		if (m < 0) {
+			/* Nothing would end a reboot-by-member init. */
+			if (errno != EAGAIN)
+				violation("fork by a new init: %s",
+					  strerror(errno));
 			_exit(0);
 		}
 		if (m != 2)

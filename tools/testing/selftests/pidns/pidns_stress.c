@@ -1316,7 +1316,8 @@ static void op_inner(void)
 		int pid_max = cur_pid_max();
 
 		inner_lookups(level);
-		if (rnd(3) == 0) {
+		/* ns_last_pid is only there with CONFIG_CHECKPOINT_RESTORE. */
+		if (rnd(3) == 0 && !access(NS_LAST_PID, W_OK)) {
 			count(K_NS_LAST_PID);
 			if (pidns_write_int(NS_LAST_PID,
 					    1 + rnd(pid_max - 2)) &&

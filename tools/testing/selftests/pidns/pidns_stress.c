@@ -1453,9 +1453,8 @@ static __noreturn void death_init(int sock, int cmd)
 		death_nested(sock);
 	close(sock);
 	pidns_read_all(cmd, &c, 1);
-	if (c == 'r')
-		safe_reboot();
-	if (c == 'm' && fork() == 0)
+	/* If the member cannot be forked, reboot() from here ends it the same. */
+	if (c == 'r' || (c == 'm' && fork() <= 0))
 		safe_reboot();
 	if (c == 'x')
 		_exit(0);

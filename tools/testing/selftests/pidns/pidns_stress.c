@@ -125,6 +125,7 @@ struct stress_shared {
 	long long deadline_ns;
 	int pid_max_saved;
 	int pid_max_busy;
+	unsigned int pid_max_gen;	/* odd while pid_max is lowered */
 	ino_t spine_ino[NR_LEVELS];
 	int spine_nspid[NR_LEVELS][NR_LEVELS];
 	long count[NR_KINDS];
@@ -361,11 +362,30 @@ static bool listed(const int *ent, int n, int nr)
 	return false;
 }
 
+/*
+ * The pid_max numbers are chosen under.  Never above the one the run
+ * started with: since 6.14 each namespace has its own, and a child's may
+ * read higher than what its ancestors accept.
+ */
 static int cur_pid_max(void)
 {
 	int v = pidns_read_int(PID_MAX);
 
-	return v > 2 ? v : sh->pid_max_saved;
+	return v > 2 && v < sh->pid_max_saved ? v : sh->pid_max_saved;
+}
+
+static unsigned int pid_max_gen(void)
+{
+	return __atomic_load_n(&sh->pid_max_gen, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Was pid_max perhaps at or below @nr at some moment since pid_max_gen()
+ * returned @gen?  Then EINVAL for @nr (set_tid, ns_last_pid) is no error.
+ */
+static bool pid_max_maybe_below(unsigned int gen, long nr)
+{
+	return nr >= PID_MAX_LOW && ((gen & 1) || pid_max_gen() != gen);
 }
 
 /* ---- moving between levels -------------------------------------------- */
@@ -1144,24 +1164,29 @@ static void inner_set_tid(int level)
 {
 	struct pidns_clone_args args = { .exit_signal = SIGCHLD };
 	int size = 1 + rnd(level < 3 ? level + 1 : 4), i, n;
-	int pid_max = cur_pid_max();
+	int pid_max = cur_pid_max(), top;
 	pid_t tid[4], pid;
+	unsigned int gen;
 	long got[NR_LEVELS];
 
-	for (i = 0; i < size; i++)
+	for (i = 0, top = 0; i < size; i++) {
 		tid[i] = 2 + rnd(pid_max - 2);
+		top = tid[i] > top ? tid[i] : top;
+	}
 	args.set_tid = ptr_to_u64(tid);
 	args.set_tid_size = size;
 	count(K_CLONE3_SET_TID);
+	gen = pid_max_gen();
 	pid = sys_clone3(&args, sizeof(args));
 	if (pid == 0)
 		_exit(sys_getpid() == tid[0] ? 0 : 1);
 	if (pid < 0) {
 		if (errno == EEXIST)
 			count(K_SET_TID_EEXIST);
-		else if (errno != EINVAL && errno != EAGAIN)
-			violation("clone3 set_tid at level %d: %s", level,
-				  strerror(errno));
+		else if (errno != EAGAIN &&
+			 (errno != EINVAL || !pid_max_maybe_below(gen, top)))
+			violation("clone3 set_tid at level %d (largest %d): %s",
+				  level, top, strerror(errno));
 		return;
 	}
 	if (pid != tid[0])
@@ -1226,11 +1251,20 @@ static void inner_unshare(int level)
 			.set_tid_size = 2,
 		};
 
+		unsigned int gen = pid_max_gen();
+
 		count(K_CLONE3_SET_TID);
 		init = sys_clone3(&args, sizeof(args));
 		if (init == 0)
 			_exit(1);
 		if (init > 0 || errno != EEXIST) {
+			/*
+			 * EINVAL when pid_max went below tid[1] meanwhile:
+			 * refused before a number was taken, still fresh.
+			 */
+			if (init < 0 && errno == EINVAL &&
+			    pid_max_maybe_below(gen, tid[1]))
+				goto fork_init;
 			violation("clone3 set_tid {1, %d} at level %d: %d (%s)",
 				  tid[1], level, init, strerror(errno));
 			if (init > 0)
@@ -1240,6 +1274,7 @@ static void inner_unshare(int level)
 		count(K_SET_TID_EEXIST);
 		count(K_FAILED_FIRST_FORK);
 	}
+fork_init:
 	init = stress_fork();
 	if (init == 0) {
 		pid_t m;
@@ -1318,12 +1353,14 @@ static void op_inner(void)
 		inner_lookups(level);
 		/* ns_last_pid is only there with CONFIG_CHECKPOINT_RESTORE. */
 		if (rnd(3) == 0 && !access(NS_LAST_PID, W_OK)) {
+			unsigned int gen = pid_max_gen();
+			int last = 1 + rnd(pid_max - 2);
+
 			count(K_NS_LAST_PID);
-			if (pidns_write_int(NS_LAST_PID,
-					    1 + rnd(pid_max - 2)) &&
-			    errno != EINVAL)
-				violation("write ns_last_pid at level %d: %s",
-					  level, strerror(errno));
+			if (pidns_write_int(NS_LAST_PID, last) &&
+			    (errno != EINVAL || !pid_max_maybe_below(gen, last)))
+				violation("write ns_last_pid %d at level %d: %s",
+					  last, level, strerror(errno));
 		}
 		inner_waitid(level);
 		inner_set_tid(level);
@@ -1345,24 +1382,29 @@ static void op_clone3_all_levels(void)
 {
 	struct pidns_clone_args args = { .exit_signal = SIGCHLD };
 	int level = rnd(spine_depth + 1), pid_max = cur_pid_max(), i, n;
-	pid_t tid[NR_LEVELS], pid;
+	pid_t tid[NR_LEVELS], pid, top = 0;
 	long got[NR_LEVELS];
+	unsigned int gen;
 
-	for (i = 0; i <= level; i++)
+	for (i = 0; i <= level; i++) {
 		tid[i] = 2 + rnd(pid_max - 2);
+		top = tid[i] > top ? tid[i] : top;
+	}
 	args.set_tid = ptr_to_u64(tid);
 	args.set_tid_size = level + 1;
 	enter_level(level);
 	count(K_CLONE3_SET_TID);
+	gen = pid_max_gen();
 	pid = sys_clone3(&args, sizeof(args));
 	if (pid == 0)
 		_exit(0);
 	if (pid < 0) {
 		if (errno == EEXIST)
 			count(K_SET_TID_EEXIST);
-		else if (errno != EINVAL && errno != EAGAIN)
-			violation("clone3 set_tid into level %d: %s", level,
-				  strerror(errno));
+		else if (errno != EAGAIN &&
+			 (errno != EINVAL || !pid_max_maybe_below(gen, top)))
+			violation("clone3 set_tid into level %d (largest %d): %s",
+				  level, top, strerror(errno));
 		return;
 	}
 	n = status_nspid(proc_fd[0], pid, got);
@@ -1387,6 +1429,7 @@ static void op_pid_max(void)
 		return;
 	low = PID_MAX_LOW + rnd(saved - PID_MAX_LOW);
 	count(K_PID_MAX);
+	__atomic_add_fetch(&sh->pid_max_gen, 1, __ATOMIC_SEQ_CST);
 	if (pidns_write_int(PID_MAX, low))
 		violation("write pid_max %d: %s", low, strerror(errno));
 	/* Some allocations under the lowered limit, racing the others. */
@@ -1396,6 +1439,7 @@ static void op_pid_max(void)
 		op_clone3_all_levels();
 	if (pidns_write_int(PID_MAX, saved))
 		violation("restore pid_max %d: %s", saved, strerror(errno));
+	__atomic_add_fetch(&sh->pid_max_gen, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&sh->pid_max_busy, 0, __ATOMIC_RELEASE);
 }
 

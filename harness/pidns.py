@@ -885,8 +885,11 @@ def show_races(races, kernel, config, console):
     """
     if not races:
         return 0
-    vmlinux = kcsan.Vmlinux(os.path.join(obj_dir(kernel, config), "vmlinux"),
-                            src_dir(kernel), obj_dir(kernel, config))
+    path = os.path.join(obj_dir(kernel, config), "vmlinux")
+    if not os.path.exists(path):
+        say(f"  WARNING: no {os.path.relpath(path, REPO)}: no KCSAN report "
+            "can be placed, so each counts as ours")
+    vmlinux = kcsan.Vmlinux(path, src_dir(kernel), obj_dir(kernel, config))
     owned = owned_files()
     if kernel == "ours":
         patched = set()
@@ -966,7 +969,12 @@ def cmd_check(args):
     overrides = program_args(CONFIG_ARGS.get(args.config, []) +
                              (args.args or []))
     initrd = initramfs("check", suites, overrides=overrides)
-    console, results = boot(bzimage, initrd, "check", args.timeout)
+    # Logs of other kernels and configs by their own names, so that a
+    # plain `make check` after, say, CONFIG=kcsan leaves its console there.
+    name = "check" if (args.kernel, args.config) == ("ours", "debug") \
+        else f"check-{args.kernel}-{args.config}"
+    console, results = boot(bzimage, initrd, "check", args.timeout,
+                            name=name)
     report(args.kernel, console, results, suites, partial=bool(tests),
            config=args.config)
 
@@ -1010,7 +1018,8 @@ def cmd_stress(args):
     overrides.update(program_args(args.args))
     initrd = initramfs("stress", suites, overrides=overrides)
     console, results = boot(bzimage, initrd, "stress",
-                            args.seconds + 3 * STRESS_SLACK)
+                            args.seconds + 3 * STRESS_SLACK,
+                            name=f"stress-{args.kernel}-{args.config}")
     report(args.kernel, console, results, suites, partial=True,
            config=args.config)
 
@@ -1081,7 +1090,8 @@ def cmd_fuzz(args):
         if line.startswith("### FUZZ "):
             say("  " + line[4:])
     console, results = boot(bzimage, initrd, "fuzz", args.seconds + 900,
-                            stream=progress)
+                            stream=progress,
+                            name=f"fuzz-{args.kernel}-{args.config}")
     fuzz_report(console, results)
 
 

@@ -260,6 +260,13 @@ static int pidmap_mark(struct xa_state *xas, int nr,
  * Take a number in @ns, with the map locked: @want, or the next one in
  * cyclic order if @want is 0.  The number is counted in pid_allocated at
  * once, so an exiting init waits for it to be given back.
+ *
+ * Returns 0, taking nothing, if @ns is closed but would otherwise have
+ * given a number: alloc_pid() fails with -ENOMEM then, after it has
+ * looked at every level, as 6.12 reports the other errors first.  A
+ * closed namespace's count must only go down: its init wakes up when the
+ * count reaches its own pids, and once that init is reaped nobody may
+ * wake it any more.
  */
 static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
 			      int want, struct pidmap_chunk **spare)
@@ -277,6 +284,8 @@ static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
 		if (nr < 0)
 			return -EAGAIN;
 	}
+	if (!(ns->pid_allocated & PIDNS_ADDING))
+		return 0;
 
 	nr = pidmap_mark(xas, nr, chunk, spare);
 	if (nr < 0)
@@ -284,7 +293,8 @@ static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
 	/* A number asked for by set_tid does not move the cursor. */
 	if (!want)
 		pidmap_move_cursor(ns, xas, nr);
-	ns->pid_allocated++;
+	/* Read without the lock by an exiting init waiting, and by fork. */
+	WRITE_ONCE(ns->pid_allocated, ns->pid_allocated + 1);
 	return nr;
 }
 
@@ -344,9 +354,11 @@ static void pidmap_give_back(struct pid_namespace *ns, int nr)
 	__clear_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
 	pidmap_trim(ns, &xas, chunk);
 
-	left = --ns->pid_allocated;
+	left = ns->pid_allocated - 1;
+	WRITE_ONCE(ns->pid_allocated, left);
 	if (left == 1 || left == 2) {
-		wake_up_process(ns->child_reaper);
+		/* Moves between the init's threads under tasklist_lock. */
+		wake_up_process(READ_ONCE(ns->child_reaper));
 	} else if (left == PIDNS_ADDING) {
 		WARN_ON_ONCE(ns->child_reaper);
 		pidmap_move_cursor(ns, &xas, PIDMAP_NO_LAST_PID);
@@ -382,7 +394,13 @@ static int pidmap_next_used(struct pid_namespace *ns, int nr)
 		/* Past the chunk of @nr, the whole chunk counts. */
 		if (index != pidmap_chunk_of(nr))
 			bit = 0;
-		bit = find_next_bit(chunk->used, PIDMAP_CHUNK_BITS, bit);
+		/*
+		 * The bits change under the map lock while we look: a
+		 * racy answer is only a hint, which the caller checks in
+		 * the hash.
+		 */
+		bit = data_race(find_next_bit(chunk->used, PIDMAP_CHUNK_BITS,
+					      bit));
 		if (bit < PIDMAP_CHUNK_BITS)
 			return index * PIDMAP_CHUNK_BITS + bit;
 		index++;
@@ -489,7 +507,8 @@ static void put_pid_after_grace(struct rcu_head *head)
 
 /*
  * Give back numbers @numbers[@lowest..@highest] of a pid that failed to be
- * set up or is going away, leaf first.
+ * set up or is going away, leaf first.  A level whose closed namespace
+ * gave no number has 0.
  */
 static void pid_give_back_numbers(struct upid *numbers, int lowest,
 				  int highest)
@@ -497,7 +516,9 @@ static void pid_give_back_numbers(struct upid *numbers, int lowest,
 	int level;
 
 	for (level = highest; level >= lowest; level--)
-		pidmap_give_back(numbers[level].ns, numbers[level].nr);
+		if (numbers[level].nr)
+			pidmap_give_back(numbers[level].ns,
+					 numbers[level].nr);
 }
 
 /**
@@ -533,7 +554,7 @@ static int pid_check_set_tid(struct pid_namespace *ns, pid_t tid)
 {
 	if (tid < 1 || tid >= READ_ONCE(pid_max))
 		return -EINVAL;
-	if (tid != 1 && !ns->child_reaper)
+	if (tid != 1 && !READ_ONCE(ns->child_reaper))
 		return -EINVAL;
 	if (!checkpoint_restore_ns_capable(ns->user_ns))
 		return -EPERM;
@@ -577,8 +598,8 @@ static void pid_setup(struct pid *pid)
  * for a bad @set_tid (see clone3(2)), -EEXIST if a number asked for is in
  * use, -EAGAIN if a namespace has no number left below pid_max, -ENOMEM if
  * memory ran out or @ns no longer accepts new tasks because its init has
- * exited.  As in 6.12, an error taking a number at any level wins over
- * @ns being closed.  On error every namespace is left as it was, but for
+ * exited, or that of an ancestor has.  As in 6.12, an error taking a
+ * number at any level wins over a namespace being closed.  On error every namespace is left as it was, but for
  * the cyclic cursor of a namespace that has tasks, which may have moved.
  *
  * Context: Process context, may sleep; no locks held.
@@ -588,6 +609,7 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 {
 	struct pidmap_chunk *spare = NULL;
 	struct pid_namespace *level_ns = ns;
+	bool closed = false;
 	struct pid *pid;
 	int level, nr, err = 0;
 
@@ -615,6 +637,7 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 			err = nr;
 			break;
 		}
+		closed |= !nr;
 		pid->numbers[level].nr = nr;
 		pid->numbers[level].ns = level_ns;
 		level_ns = level_ns->parent;
@@ -622,10 +645,11 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 	if (spare)
 		kmem_cache_free(pidmap_chunk_cachep, spare);
 	/*
-	 * The init has begun to exit: see zap_pid_ns_processes().  A racing
-	 * close is caught again by copy_process() under tasklist_lock.
+	 * A namespace on the way has an init that has begun to exit: see
+	 * zap_pid_ns_processes().  A close after we took our number is
+	 * caught by copy_process(), under tasklist_lock.
 	 */
-	if (!err && !(READ_ONCE(ns->pid_allocated) & PIDNS_ADDING))
+	if (!err && closed)
 		err = -ENOMEM;
 	if (err) {
 		/* Levels above @level got no number. */
@@ -652,7 +676,7 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 void disable_pid_allocation(struct pid_namespace *ns)
 {
 	xa_lock_irq(&ns->pidmap);
-	ns->pid_allocated = ns->pid_allocated & ~PIDNS_ADDING;
+	WRITE_ONCE(ns->pid_allocated, ns->pid_allocated & ~PIDNS_ADDING);
 	xa_unlock_irq(&ns->pidmap);
 }
 

@@ -1092,13 +1092,12 @@ def cmd_fuzz(args):
     console, results = boot(bzimage, initrd, "fuzz", args.seconds + 900,
                             stream=progress,
                             name=f"fuzz-{args.kernel}-{args.config}")
-    fuzz_report(console, results)
+    fuzz_report(console, results, args.kernel, args.config)
 
 
-@phase("report: trinity's counts and the console")
-def fuzz_report(console, results):
-    with open(results, errors="replace") as f:
-        lines = [l.rstrip("\r") for l in f.read().splitlines()]
+def fuzz_counts(lines):
+    """From the fuzz script's output: ({who: syscalls}, {who: runs},
+    {syscall: [attempted, succeeded]}) summed over trinity's runs."""
     totals, runs, calls = {}, {}, {}
     for line in lines:
         m = re.match(r"^### FUZZ (\S+) run=\d+ rc=-?\d+ syscalls=(\d+)", line)
@@ -1111,6 +1110,14 @@ def fuzz_report(console, results):
             c = calls.setdefault(m.group(1), [0, 0])
             c[0] += int(m.group(2))
             c[1] += int(m.group(3))
+    return totals, runs, calls
+
+
+@phase("report: trinity's counts and the console")
+def fuzz_report(console, results, kernel, config):
+    with open(results, errors="replace") as f:
+        lines = [l.rstrip("\r") for l in f.read().splitlines()]
+    totals, runs, calls = fuzz_counts(lines)
     print()
     if calls:
         print(f"{'syscall':<24}{'attempted':>10}{'succeeded':>10}")
@@ -1129,11 +1136,14 @@ def fuzz_report(console, results):
               f"{totals.get(who, 0):>12,} syscalls")
     print(f"{'total':<6} {sum(runs.values()):>4} trinity runs "
           f"{sum(totals.values()):>12,} syscalls")
-    splats = find_splats(console)
+    with open(console, errors="replace") as f:
+        races = kcsan.parse(f.read().splitlines())
+    splats = find_splats(console, skip=kcsan.report_lines(races))
     if splats:
         print(f"\nKERNEL SPLAT on the guest console ({console}):")
         for line in splats:
             print(f"  {line}")
+    ours = show_races(races, kernel, config, console)
     problems = []
     if "### DONE" not in lines:
         problems.append("the guest did not finish the fuzz script")
@@ -1141,6 +1151,8 @@ def fuzz_report(console, results):
                  if not totals.get(who)]
     if splats:
         problems.append("kernel splat")
+    if ours:
+        problems.append(f"{ours} KCSAN reports in our code")
     if problems:
         say(f"  results: {os.path.relpath(results, REPO)}")
         raise PhaseError(", ".join(problems))

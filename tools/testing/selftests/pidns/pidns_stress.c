@@ -1377,21 +1377,25 @@ static void op_inner(void)
 	reap_ok(pid, "member", true);
 }
 
-/* clone3() from level 0 into a spine level, with a number at each level. */
+/*
+ * clone3() from level 0 into a spine level, with a number at each level
+ * (set_tid takes at most 32: at level 32 the kernel picks the level-0 one).
+ */
 static void op_clone3_all_levels(void)
 {
 	struct pidns_clone_args args = { .exit_signal = SIGCHLD };
 	int level = rnd(spine_depth + 1), pid_max = cur_pid_max(), i, n;
+	int size = level < PIDNS_MAX_LEVEL ? level + 1 : PIDNS_MAX_LEVEL;
 	pid_t tid[NR_LEVELS], pid, top = 0;
 	long got[NR_LEVELS];
 	unsigned int gen;
 
-	for (i = 0; i <= level; i++) {
+	for (i = 0; i < size; i++) {
 		tid[i] = 2 + rnd(pid_max - 2);
 		top = tid[i] > top ? tid[i] : top;
 	}
 	args.set_tid = ptr_to_u64(tid);
-	args.set_tid_size = level + 1;
+	args.set_tid_size = size;
 	enter_level(level);
 	count(K_CLONE3_SET_TID);
 	gen = pid_max_gen();
@@ -1412,7 +1416,7 @@ static void op_clone3_all_levels(void)
 		violation("clone3 set_tid child %d of level %d has %d NSpid entries",
 			  pid, level, n);
 	} else {
-		for (i = 0; i <= level; i++)
+		for (i = level + 1 - size; i <= level; i++)
 			if (got[i] != tid[level - i])
 				violation("set_tid child %d: %ld at level %d, not %d",
 					  pid, got[i], i, tid[level - i]);

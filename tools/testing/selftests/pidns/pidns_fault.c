@@ -1524,14 +1524,33 @@ static int cg_write(const char *dir, const char *file, const char *val)
 	return pidns_write_file(path, val);
 }
 
-static long cg_read(const char *dir, const char *file)
+static int cg_open(const char *dir, const char *file, int flags)
 {
-	char path[160], buf[64];
+	char path[160];
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (pidns_read_file_at(AT_FDCWD, path, buf, sizeof(buf)) <= 0)
+	fd = open(path, flags | O_CLOEXEC);
+	CHILD_CHECK(fd >= 0);
+	return fd;
+}
+
+static long cg_pread(int fd)
+{
+	char buf[64];
+	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (len <= 0)
 		return -1;
+	buf[len] = '\0';
 	return strtol(buf, NULL, 10);
+}
+
+static int cg_pwrite(int fd, const char *val)
+{
+	ssize_t len = strlen(val);
+
+	return pwrite(fd, val, len, 0) == len ? 0 : -1;
 }
 
 FIXTURE_SETUP(memcg)
@@ -1583,6 +1602,7 @@ static void memcg_sweep(void *arg)
 		helper = fork();
 		CHILD_CHECK(helper >= 0);
 		if (helper == 0) {
+			int cur_fd, high_fd, max_fd;
 			struct probe p;
 			cpu_set_t one;
 			char val[32];
@@ -1604,21 +1624,29 @@ static void memcg_sweep(void *arg)
 			cursor_set(CURSOR);
 			/*
 			 * Charges are precharged in batches per CPU, which
-			 * memory.max does not limit: a memory.high write
-			 * below the usage drains them (and does not call
-			 * the OOM killer, as memory.max would).
+			 * memory.max does not limit, and opening a file (an
+			 * accounted struct file) or a first read of a seq
+			 * file precharges one.  So the files are open and
+			 * read once, then a memory.high write below the
+			 * usage drains the batch (without the OOM killer a
+			 * memory.max write would call), and nothing else is
+			 * charged until the fork.
 			 */
-			CHILD_CHECK(cg_write(cg, "memory.high", "0") == 0);
-			CHILD_CHECK(cg_write(cg, "memory.high", "max") == 0);
-			cur = cg_read(cg, "memory.current");
+			cur_fd = cg_open(cg, "memory.current", O_RDONLY);
+			high_fd = cg_open(cg, "memory.high", O_WRONLY);
+			max_fd = cg_open(cg, "memory.max", O_WRONLY);
+			CHILD_CHECK(cg_pread(cur_fd) >= 0);
+			CHILD_CHECK(cg_pwrite(high_fd, "0") == 0);
+			CHILD_CHECK(cg_pwrite(high_fd, "max") == 0);
+			cur = cg_pread(cur_fd);
 			CHILD_CHECK(cur >= 0);
 			snprintf(val, sizeof(val), "%ld", cur + margin);
-			CHILD_CHECK(cg_write(cg, "memory.max", val) == 0);
+			CHILD_CHECK(cg_pwrite(max_fd, val) == 0);
 			c = sys_clone_flags(SIGCHLD);
 			if (c == 0)
 				_exit(0);
 			err = errno;
-			CHILD_CHECK(cg_write(cg, "memory.max", "max") == 0);
+			CHILD_CHECK(cg_pwrite(max_fd, "max") == 0);
 			sh->res.ret = c;
 			if (c > 0) {
 				reap(c);

@@ -919,11 +919,26 @@ def show_races(races, kernel, config, console):
     return ours
 
 
+def oom_report_traces(lines):
+    """Line numbers of the "Call Trace:" of each OOM-killer report.
+
+    A test that sets a memory cgroup limit (pidns_fault's memcg case)
+    makes the memcg OOM killer run, and its report carries a stack trace
+    a few lines after "invoked oom-killer:".  That trace is the report of
+    a limit doing its job, not a kernel bug; a WARNING or BUG printed
+    with it still counts.
+    """
+    return {i for i, line in enumerate(lines) if "Call Trace:" in line and
+            any("invoked oom-killer:" in l for l in lines[max(0, i - 5):i])}
+
+
 def find_splats(console, skip=()):
     """The console lines around every kernel bug report, leaving out the
-    line numbers in skip (KCSAN's reports, judged on their own)."""
+    line numbers in skip (KCSAN's reports, judged on their own) and the
+    stack traces of OOM-killer reports."""
     with open(console, errors="replace") as f:
         lines = f.read().splitlines()
+    skip = set(skip) | oom_report_traces(lines)
     shown, out = set(), []
     for i, line in enumerate(lines):
         if SPLAT.search(line) and i not in shown and i not in skip:

@@ -599,8 +599,9 @@ static void pid_setup(struct pid *pid)
  * use, -EAGAIN if a namespace has no number left below pid_max, -ENOMEM if
  * memory ran out or @ns no longer accepts new tasks because its init has
  * exited, or that of an ancestor has.  As in 6.12, an error taking a
- * number at any level wins over a namespace being closed.  On error every namespace is left as it was, but for
- * the cyclic cursor of a namespace that has tasks, which may have moved.
+ * number at any level wins over a namespace being closed.  On error every
+ * namespace is left as it was, but for the cyclic cursor of a namespace
+ * that has tasks, which may have moved.
  *
  * Context: Process context, may sleep; no locks held.
  */

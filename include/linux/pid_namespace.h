@@ -10,7 +10,7 @@
 #include <linux/threads.h>
 #include <linux/nsproxy.h>
 #include <linux/ns_common.h>
-/* Not used here since the IDR went, but fs/pidfs.c, fuse and others rely on it. */
+/* No IDR here any more, but fs/pidfs.c, fuse and others rely on it. */
 #include <linux/idr.h>
 #include <linux/xarray.h>
 

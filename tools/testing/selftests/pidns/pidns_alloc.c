@@ -273,53 +273,76 @@ TEST(failed_first_fork_leaves_namespace_open)
 	ASSERT_EQ(0, run_as_new_init(failed_first_fork_leaves_namespace_open_body));
 }
 
+#define FULL_PID_MAX	400
+
 /*
- * A namespace whose numbers are all taken refuses fork() with EAGAIN and
- * accepts it again once one is free.  pid_max is lowered to make that
- * quick; the parent namespace runs out at the same bound, which gives the
- * same error.
+ * Run @body as the init of a new namespace after filling it with sleepers
+ * until fork() fails with EAGAIN.  pid_max is lowered to FULL_PID_MAX to
+ * make that quick; the parent namespace may run out first, at the same
+ * bound, which gives the same error.  @body gets the sleepers, newest
+ * last, and reaps them.  Returns the init's exit status, or -1 if pid_max
+ * cannot be lowered or restored.
  */
-TEST(exhausted_namespace_eagain)
+static int run_when_full(void (*body)(pid_t *kids, int n))
 {
-	int old_max;
+	int old_max = pidns_read_int(PID_MAX);
+	int status = -1;
 	pid_t init;
 
-	PIDNS_REQUIRE();
-	old_max = pidns_read_int(PID_MAX);
-	ASSERT_GT(old_max, 0);
-	if (pidns_write_int(PID_MAX, 400))
-		SKIP(return, "cannot lower kernel.pid_max: %s", strerror(errno));
-
+	if (old_max <= 0 || pidns_write_int(PID_MAX, FULL_PID_MAX))
+		return -1;
 	init = pidns_fork();
 	if (init == 0) {
-		static pid_t kids[400];
-		int n = 0, i;
-		pid_t c;
+		static pid_t kids[FULL_PID_MAX];
+		int n = 0;
 
-		while (n < 400) {
-			c = spawn_sleeper();
-			if (c < 0)
+		while (n < FULL_PID_MAX) {
+			kids[n] = spawn_sleeper();
+			if (kids[n] < 0)
 				break;
-			kids[n++] = c;
+			n++;
 		}
-		CHILD_CHECK(n < 400 && errno == EAGAIN);
-		/*
-		 * Free the newest number, at every level.  An older one may
-		 * lie below RESERVED_PIDS in the parent namespace, where the
-		 * wrapped cursor does not go back to.
-		 */
-		kill_and_reap(kids[--n]);
-		c = spawn_sleeper();
-		CHILD_CHECK(c > 0);
-		kill_and_reap(c);
-		for (i = 0; i < n; i++)
-			kill_and_reap(kids[i]);
+		CHILD_CHECK(n < FULL_PID_MAX && errno == EAGAIN);
+		body(kids, n);
 		_exit(0);
 	}
-	/* Restore pid_max before any assertion can end the test. */
-	EXPECT_GE(init, 0);
-	EXPECT_EQ(0, init > 0 ? pidns_wait_status(init) : 0);
-	ASSERT_EQ(0, pidns_write_int(PID_MAX, old_max));
+	if (init > 0)
+		status = pidns_wait_status(init);
+	if (pidns_write_int(PID_MAX, old_max))
+		return -1;
+	return status;
+}
+
+static void kill_and_reap_all(pid_t *kids, int n)
+{
+	while (n--)
+		kill_and_reap(kids[n]);
+}
+
+/*
+ * A namespace whose numbers are all taken refuses fork() with EAGAIN and
+ * accepts it again once one is free.
+ */
+static void exhausted_namespace_eagain_body(pid_t *kids, int n)
+{
+	pid_t c;
+
+	/*
+	 * Free the newest number, at every level.  An older one may lie
+	 * below RESERVED_PIDS in the parent namespace, where the wrapped
+	 * cursor does not go back to.
+	 */
+	kill_and_reap(kids[--n]);
+	c = spawn_sleeper();
+	CHILD_CHECK(c > 0);
+	kill_and_reap(c);
+	kill_and_reap_all(kids, n);
+}
+
+TEST(exhausted_namespace_eagain)
+{
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, run_when_full(exhausted_namespace_eagain_body));
 }
 
 /*
@@ -330,65 +353,43 @@ TEST(exhausted_namespace_eagain)
  * in a namespace with no reaper, and crashed the kernel when that child
  * died leaving a child of its own.
  */
+static void full_parent_first_fork_body(pid_t *kids, int n)
+{
+	pid_t c;
+
+	CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+	errno = 0;
+	c = fork();
+	if (c == 0)
+		_exit(PIDNS_CHILD_FAIL);
+	CHILD_CHECK(c == -1 && errno == EAGAIN);
+
+	/* The newest number, free at every level (see above). */
+	kill_and_reap(kids[--n]);
+	c = fork();
+	if (c == 0) {
+		pid_t orphan;
+
+		if (sys_getpid() != 1 || sys_getppid() != 0)
+			_exit(1);
+		/* As init, reap an orphan of our own child. */
+		orphan = fork();
+		if (orphan == 0) {
+			if (fork() == 0)
+				pause();
+			_exit(0);
+		}
+		_exit(pidns_wait_status(orphan) == 0 ? 0 : 2);
+	}
+	CHILD_CHECK(c > 0);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	kill_and_reap_all(kids, n);
+}
+
 TEST(full_parent_first_fork_still_makes_init)
 {
-	int old_max;
-	pid_t init;
-
 	PIDNS_REQUIRE();
-	old_max = pidns_read_int(PID_MAX);
-	ASSERT_GT(old_max, 0);
-	if (pidns_write_int(PID_MAX, 400))
-		SKIP(return, "cannot lower kernel.pid_max: %s", strerror(errno));
-
-	init = pidns_fork();
-	if (init == 0) {
-		static pid_t kids[400];
-		int n = 0, i;
-		pid_t c;
-
-		while (n < 400) {
-			c = spawn_sleeper();
-			if (c < 0)
-				break;
-			kids[n++] = c;
-		}
-		CHILD_CHECK(n < 400 && errno == EAGAIN);
-
-		CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
-		errno = 0;
-		c = fork();
-		if (c == 0)
-			_exit(PIDNS_CHILD_FAIL);
-		CHILD_CHECK(c == -1 && errno == EAGAIN);
-
-		/* The newest number, free at every level (see above). */
-		kill_and_reap(kids[--n]);
-		c = fork();
-		if (c == 0) {
-			pid_t orphan;
-
-			if (sys_getpid() != 1 || sys_getppid() != 0)
-				_exit(1);
-			/* As init, reap an orphan of our own child. */
-			orphan = fork();
-			if (orphan == 0) {
-				if (fork() == 0)
-					pause();
-				_exit(0);
-			}
-			_exit(pidns_wait_status(orphan) == 0 ? 0 : 2);
-		}
-		CHILD_CHECK(c > 0);
-		CHILD_CHECK(pidns_wait_status(c) == 0);
-		for (i = 0; i < n; i++)
-			kill_and_reap(kids[i]);
-		_exit(0);
-	}
-	/* Restore pid_max before any assertion can end the test. */
-	EXPECT_GE(init, 0);
-	EXPECT_EQ(0, init > 0 ? pidns_wait_status(init) : 0);
-	ASSERT_EQ(0, pidns_write_int(PID_MAX, old_max));
+	ASSERT_EQ(0, run_when_full(full_parent_first_fork_body));
 }
 
 /* The last field of /proc/loadavg of the proc mounted at @procfd. */

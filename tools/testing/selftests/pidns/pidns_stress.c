@@ -220,48 +220,6 @@ static __printf(1, 2) void violation(const char *fmt, ...)
 
 /* ---- reading proc ------------------------------------------------------ */
 
-/*
- * Parse "Field:\tn1\tn2..." of <procfd>/<path>.  Returns the number of
- * values, or -1 with errno from the open or read (ENOENT, ESRCH: the task
- * is gone), or EPROTO when the file has no such field.
- */
-static int read_field(int procfd, const char *path, const char *field,
-		      long *vals, int max)
-{
-	char buf[4096], *line, *p, *end;
-	size_t flen = strlen(field);
-	int n = 0;
-
-	if (pidns_read_file_at(procfd, path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = buf; line && *line; line = strchr(line, '\n')) {
-		if (*line == '\n')
-			line++;
-		if (strncmp(line, field, flen) || line[flen] != ':')
-			continue;
-		p = line + flen + 1;
-		while (n < max) {
-			long v;
-
-			while (*p == '\t' || *p == ' ')
-				p++;
-			if (*p == '\n' || *p == '\0')
-				break;
-			errno = 0;
-			v = strtol(p, &end, 10);
-			if (end == p || errno) {
-				errno = EPROTO;
-				return -1;
-			}
-			vals[n++] = v;
-			p = end;
-		}
-		return n;
-	}
-	errno = EPROTO;
-	return -1;
-}
-
 /* NSpid of number @nr as the proc instance @procfd sees it. */
 static int status_nspid(int procfd, int nr, long *vals)
 {
@@ -269,7 +227,7 @@ static int status_nspid(int procfd, int nr, long *vals)
 
 	snprintf(path, sizeof(path), "%d/status", nr);
 	count(K_STATUS);
-	return read_field(procfd, path, "NSpid", vals, NR_LEVELS);
+	return pidns_file_field(procfd, path, "NSpid", vals, NR_LEVELS);
 }
 
 /*
@@ -282,7 +240,7 @@ static int pidfd_nspid(int procfd, int pidfd, long *vals)
 	char path[48];
 
 	snprintf(path, sizeof(path), "self/fdinfo/%d", pidfd);
-	return read_field(procfd, path, "NSpid", vals, NR_LEVELS);
+	return pidns_file_field(procfd, path, "NSpid", vals, NR_LEVELS);
 }
 
 static bool pidfd_attached(int procfd, int pidfd)
@@ -1066,7 +1024,7 @@ static bool in_throwaway_ns(void)
 	for (k = 0; k <= spine_depth; k++)
 		if (ino == sh->spine_ino[k])
 			return false;
-	return read_field(proc_fd[0], "self/status", "NSpid", v, NR_LEVELS) >= 2;
+	return pidns_status_field(proc_fd[0], 0, "NSpid", v, NR_LEVELS) >= 2;
 }
 
 static __noreturn void safe_reboot(void)

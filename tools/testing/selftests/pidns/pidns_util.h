@@ -575,20 +575,18 @@ static inline int pidns_mount_proc(void)
 }
 
 /*
- * Parse "Field:\tn1\tn2..." of <procfd>/<pid>/status (pid 0 = "self").
- * Returns the number of values stored, or -1 if unreadable/absent.
+ * Parse "Field:\tn1\tn2..." of <procfd>/<path>.  Returns the number of
+ * values stored, or -1 with errno from the open or read (ENOENT, ESRCH:
+ * the task is gone), or EPROTO when the file has no such field or it does
+ * not parse.
  */
-static inline int pidns_status_field(int procfd, pid_t pid, const char *field,
-				     long *vals, int max)
+static inline int pidns_file_field(int procfd, const char *path,
+				   const char *field, long *vals, int max)
 {
-	char path[64], buf[4096], *line, *p, *end;
+	char buf[4096], *line, *p, *end;
 	size_t flen = strlen(field);
 	int n = 0;
 
-	if (pid)
-		snprintf(path, sizeof(path), "%d/status", pid);
-	else
-		snprintf(path, sizeof(path), "self/status");
 	if (pidns_read_file_at(procfd, path, buf, sizeof(buf)) < 0)
 		return -1;
 	for (line = buf; line && *line; line = strchr(line, '\n')) {
@@ -606,14 +604,30 @@ static inline int pidns_status_field(int procfd, pid_t pid, const char *field,
 				break;
 			errno = 0;
 			v = strtol(p, &end, 10);
-			if (end == p || errno)
+			if (end == p || errno) {
+				errno = EPROTO;
 				return -1;
+			}
 			vals[n++] = v;
 			p = end;
 		}
 		return n;
 	}
+	errno = EPROTO;
 	return -1;
+}
+
+/* The same of <procfd>/<pid>/status (pid 0 = "self"). */
+static inline int pidns_status_field(int procfd, pid_t pid, const char *field,
+				     long *vals, int max)
+{
+	char path[64];
+
+	if (pid)
+		snprintf(path, sizeof(path), "%d/status", pid);
+	else
+		snprintf(path, sizeof(path), "self/status");
+	return pidns_file_field(procfd, path, field, vals, max);
 }
 
 /* Parse a hexadecimal status field such as "ShdPnd"; -1 on error. */

@@ -853,14 +853,7 @@ def report(kernel, console, results, suites, partial=False, config="debug"):
         print(f"STALE {name}: listed as an expected failure on {kernel} "
               "but no such test case ran")
 
-    with open(console, errors="replace") as f:
-        races = kcsan.parse(f.read().splitlines())
-    splats = find_splats(console, skip=kcsan.report_lines(races))
-    if splats:
-        print(f"\nKERNEL SPLAT on the guest console ({console}):")
-        for line in splats:
-            print(f"  {line}")
-    ours = show_races(races, kernel, config, console)
+    splats, ours = judge_console(console, kernel, config)
 
     total = {k: sum(c[k] for c in counts.values())
              for k in (tap.PASS, tap.FAIL, tap.SKIP, "xfail")}
@@ -877,6 +870,22 @@ def report(kernel, console, results, suites, partial=False, config="debug"):
                                                else "")
                          + (f", {ours} KCSAN reports in our code" if ours
                             else ""))
+
+
+def judge_console(console, kernel, config):
+    """Print the kernel splats and KCSAN reports of a guest console.
+
+    Returns (splat lines, number of KCSAN reports in our code): check and
+    fuzz fail on either.
+    """
+    with open(console, errors="replace") as f:
+        races = kcsan.parse(f.read().splitlines())
+    splats = find_splats(console, skip=kcsan.report_lines(races))
+    if splats:
+        print(f"\nKERNEL SPLAT on the guest console ({console}):")
+        for line in splats:
+            print(f"  {line}")
+    return splats, show_races(races, kernel, config, console)
 
 
 def show_races(races, kernel, config, console):
@@ -1153,14 +1162,7 @@ def fuzz_report(console, results, kernel, config):
               f"{totals.get(who, 0):>12,} syscalls")
     print(f"{'total':<6} {sum(runs.values()):>4} trinity runs "
           f"{sum(totals.values()):>12,} syscalls")
-    with open(console, errors="replace") as f:
-        races = kcsan.parse(f.read().splitlines())
-    splats = find_splats(console, skip=kcsan.report_lines(races))
-    if splats:
-        print(f"\nKERNEL SPLAT on the guest console ({console}):")
-        for line in splats:
-            print(f"  {line}")
-    ours = show_races(races, kernel, config, console)
+    splats, ours = judge_console(console, kernel, config)
     problems = []
     if "### DONE" not in lines:
         problems.append("the guest did not finish the fuzz script")

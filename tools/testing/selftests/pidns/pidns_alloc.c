@@ -364,7 +364,13 @@ static void full_parent_first_fork_body(pid_t *kids, int n)
 		_exit(PIDNS_CHILD_FAIL);
 	CHILD_CHECK(c == -1 && errno == EAGAIN);
 
-	/* The newest number, free at every level (see above). */
+	/*
+	 * The three newest numbers, free at every level (see above): for
+	 * the init, its child and the child's orphan.
+	 */
+	CHILD_CHECK(n >= 3);
+	kill_and_reap(kids[--n]);
+	kill_and_reap(kids[--n]);
 	kill_and_reap(kids[--n]);
 	c = fork();
 	if (c == 0) {
@@ -375,9 +381,12 @@ static void full_parent_first_fork_body(pid_t *kids, int n)
 		/* As init, reap an orphan of our own child. */
 		orphan = fork();
 		if (orphan == 0) {
-			if (fork() == 0)
+			pid_t left = fork();
+
+			/* Outlives its parent, so the init must take it. */
+			if (left == 0)
 				pause();
-			_exit(0);
+			_exit(left > 0 ? 0 : 1);
 		}
 		_exit(pidns_wait_status(orphan) == 0 ? 0 : 2);
 	}

@@ -73,6 +73,8 @@ def plan(mode, scale=1.0, quick=False):
     tasks = 100 if quick else 1000
     crowd = 2000 if quick else 29500
     many = 400 if quick else 10000
+    # The 10,000 tasks of Linux 4.15's ps measurement (the IDR commit).
+    big = 10 * tasks
     if mode == "smp":
         return [(600, f"smp {n(300)} 3")]
     p = [(600, f"clone_vm {d} {n(3000)} 3") for d in DEPTHS]
@@ -81,6 +83,9 @@ def plan(mode, scale=1.0, quick=False):
     p += [(600, f"lookups {d} {n(20000)} 3") for d in (0, 31)]
     p += [(600, f"proc_readdir {tasks} {n(20)} 3")]
     p += [(600, f"proc_status {d} {tasks} {n(5)} 3") for d in (0, 31)]
+    p += [(600, f"proc_readdir {big} {n(3)} 3 0")]
+    p += [(600, f"ps {big} {n(1)} 3")]
+    p += [(600, f"kill0_many {d} {big} {n(5)} 3") for d in (0, 31)]
     p += [(600, f"memory {d} {2 * tasks} 3") for d in (0, 8, 31)]
     p += [(900, f"crowded {d} {crowd} {n(1000)} 3") for d in (0, 31)]
     p += [(900, f"many_ns {many} {min(100, many // 4)} 3")]

@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -633,10 +634,11 @@ static int readdir_loop(void *arg)
 }
 
 /*
- * proc_readdir TASKS ITERS ROUNDS: the reader lists the /proc of its own
- * namespace, one level below the start, with TASKS sleepers beside it
- * (inside), with TASKS sleepers in the parent namespace (outside), and
- * with none (baseline).
+ * proc_readdir TASKS ITERS ROUNDS [BASELINE]: the reader lists the /proc of
+ * its own namespace, one level below the start, with TASKS sleepers beside
+ * it (inside), with TASKS sleepers in the parent namespace (outside), and
+ * with none (baseline; skipped when BASELINE is 0, for a second run with
+ * another TASKS).
  */
 static int bench_proc_readdir(int argc, char **argv)
 {
@@ -651,9 +653,12 @@ static int bench_proc_readdir(int argc, char **argv)
 	a.iters = arg(argc, argv, 2, 10);
 	a.rounds = arg(argc, argv, 3, 3);
 
-	a.param = "baseline";
-	a.tasks = 0;
-	rc = at_depth(1, readdir_loop, &a);
+	rc = 0;
+	if (arg(argc, argv, 4, 1)) {
+		a.param = "baseline";
+		a.tasks = 0;
+		rc = at_depth(1, readdir_loop, &a);
+	}
 
 	a.param = inside;
 	a.tasks = tasks;
@@ -799,6 +804,195 @@ static int bench_proc_status(int argc, char **argv)
 	a.passes = arg(argc, argv, 3, 2);
 	a.rounds = arg(argc, argv, 4, 3);
 	return at_depth(0, status_loop, &a);
+}
+
+/* -------------------------------------------------------- kill0_many -- */
+
+struct kill_many_args {
+	int depth;
+	long tasks, passes, rounds;
+};
+
+/*
+ * kill(pid, 0) on each of TASKS distinct live pids in turn (sleepers in
+ * the caller's namespace), PASSES times per round: a lookup of a number
+ * among many, where lookups measures one pid again and again.
+ */
+static int kill_many_loop(void *arg)
+{
+	struct kill_many_args *a = arg;
+	struct crowd c;
+	char param[16];
+	long r, p, i;
+	uint64_t t;
+
+	crowd_spawn(&c, a->tasks, CLONE_VM, CHILD_SLEEP);
+	snprintf(param, sizeof(param), "%d", a->depth);
+	for (r = -1; r < a->rounds; r++) {
+		long passes = r < 0 ? 1 : a->passes;	/* warm-up */
+
+		t = now_ns();
+		for (p = 0; p < passes; p++)
+			for (i = 0; i < c.n; i++)
+				if (syscall(SYS_kill, c.pids[i], 0) < 0)
+					die("kill(pid, 0)");
+		if (r >= 0)
+			result("kill0_many", param,
+			       (double)(now_ns() - t) / (passes * c.n), "ns");
+	}
+	crowd_kill(&c);
+	return 0;
+}
+
+/* kill0_many DEPTH TASKS PASSES ROUNDS */
+static int bench_kill_many(int argc, char **argv)
+{
+	struct kill_many_args a;
+
+	a.depth = arg(argc, argv, 1, 0);
+	a.tasks = arg(argc, argv, 2, 10000);
+	a.passes = arg(argc, argv, 3, 5);
+	a.rounds = arg(argc, argv, 4, 3);
+	return at_depth(a.depth, kill_many_loop, &a);
+}
+
+/* ---------------------------------------------------------------- ps -- */
+
+/*
+ * open + one read + close, as procps's file2str does; a task that is gone
+ * (ENOENT, ESRCH) is not an error, as it is not for ps.
+ */
+static void ps_read(const char *path, size_t size)
+{
+	static char buf[131072];
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ESRCH)
+			return;
+		die(path);
+	}
+	if (read(fd, buf, size) < 0 && errno != ESRCH)
+		die(path);
+	close(fd);
+}
+
+/*
+ * One pass of `ps -e`, as procps-ng 4.0.2 makes it (strace): readdir of
+ * /proc and, for every numeric entry, stat() of /proc/N, then /proc/N/stat
+ * and /proc/N/status (2048-byte reads) and /proc/N/cmdline (131072).  It
+ * leaves out the two opens that fail for ps in most cases (environ, ctty).
+ * The entries of each getdents64 buffer (32 KiB, as glibc's readdir) are
+ * read before the next.  Returns the number of numeric entries.
+ */
+static long ps_pass(void)
+{
+	static char buf[32768];
+	char path[64];
+	struct stat st;
+	long n, off, tasks = 0;
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open /proc");
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < n; ) {
+			struct dirent64 *e = (struct dirent64 *)(buf + off);
+			const char *c = e->d_name;
+			int len;
+
+			off += e->d_reclen;
+			while (*c >= '0' && *c <= '9')
+				c++;
+			if (c == e->d_name || *c)
+				continue;
+			tasks++;
+			len = snprintf(path, sizeof(path), "/proc/%s",
+				       e->d_name);
+			if (stat(path, &st) < 0) {
+				if (errno == ENOENT || errno == ESRCH)
+					continue;
+				die(path);
+			}
+			strcpy(path + len, "/stat");
+			ps_read(path, 2048);
+			strcpy(path + len, "/status");
+			ps_read(path, 2048);
+			strcpy(path + len, "/cmdline");
+			ps_read(path, 131072);
+		}
+	}
+	if (n < 0)
+		die("getdents64");
+	close(fd);
+	return tasks;
+}
+
+struct ps_args {
+	const char *where;
+	int depth;
+	long tasks, passes, rounds;
+};
+
+static int ps_loop(void *arg)
+{
+	struct ps_args *a = arg;
+	char param[48], per_task[64];
+	struct crowd c;
+	long r, p, i, seen = 0;
+	uint64_t t;
+
+	if (a->depth)
+		mount_own_proc();
+	crowd_spawn(&c, a->tasks, CLONE_VM, CHILD_SLEEP);
+	snprintf(param, sizeof(param), "%s_%ld", a->where, a->tasks);
+	snprintf(per_task, sizeof(per_task), "%s_per_task", param);
+	if (ps_pass() < a->tasks) {	/* warms the dcache too */
+		errno = ESRCH;
+		die("/proc lists fewer tasks than were made");
+	}
+	for (r = 0; r < a->rounds; r++) {
+		t = now_ns();
+		for (p = 0; p < a->passes; p++)
+			seen = ps_pass();
+		t = now_ns() - t;
+		result("ps", param, (double)t / a->passes, "ns");
+		result("ps", per_task, (double)t / (a->passes * seen), "ns");
+	}
+	/* At the root, the listing alone too (proc_readdir has the child). */
+	for (r = 0; !a->depth && r < a->rounds; r++) {
+		t = now_ns();
+		for (i = 0; i < a->passes; i++)
+			list_proc();
+		result("proc_readdir", param,
+		       (double)(now_ns() - t) / a->passes, "ns");
+	}
+	crowd_kill(&c);
+	return 0;
+}
+
+/*
+ * ps TASKS PASSES ROUNDS: ps_pass() with TASKS sleepers alive, from the
+ * initial namespace through the initial /proc ("root"), then from a
+ * namespace one level down that holds the TASKS sleepers, through a /proc
+ * of its own ("child").  Per pass and per numeric entry of /proc (kernel
+ * threads and the benchmark's own processes included).
+ */
+static int bench_ps(int argc, char **argv)
+{
+	struct ps_args a;
+	int rc;
+
+	a.tasks = arg(argc, argv, 1, 10000);
+	a.passes = arg(argc, argv, 2, 1);
+	a.rounds = arg(argc, argv, 3, 3);
+	a.where = "root";
+	a.depth = 0;
+	rc = at_depth(0, ps_loop, &a);
+	a.where = "child";
+	a.depth = 1;
+	rc |= at_depth(1, ps_loop, &a);
+	return rc;
 }
 
 /* ------------------------------------------------------------ memory -- */
@@ -1083,8 +1277,10 @@ static void usage(void)
 		"  fork        DEPTH ITERS ROUNDS\n"
 		"  ns_create   ITERS ROUNDS\n"
 		"  lookups     DEPTH ITERS ROUNDS\n"
-		"  proc_readdir TASKS ITERS ROUNDS\n"
+		"  proc_readdir TASKS ITERS ROUNDS [BASELINE]\n"
 		"  proc_status DEPTH TASKS PASSES ROUNDS\n"
+		"  kill0_many  DEPTH TASKS PASSES ROUNDS\n"
+		"  ps          TASKS PASSES ROUNDS\n"
 		"  memory      DEPTH TASKS ROUNDS\n"
 		"  smp         ITERS ROUNDS\n"
 		"  crowded     DEPTH TASKS ITERS ROUNDS\n"
@@ -1114,6 +1310,10 @@ int main(int argc, char **argv)
 		return bench_proc_readdir(argc, argv);
 	if (!strcmp(argv[0], "proc_status"))
 		return bench_proc_status(argc, argv);
+	if (!strcmp(argv[0], "kill0_many"))
+		return bench_kill_many(argc, argv);
+	if (!strcmp(argv[0], "ps"))
+		return bench_ps(argc, argv);
 	if (!strcmp(argv[0], "memory"))
 		return bench_memory(argc, argv);
 	if (!strcmp(argv[0], "smp"))

@@ -10,6 +10,8 @@
 #   make fuzz                trinity on the pid syscalls for 10 minutes
 #   make shell               an interactive busybox shell in the guest
 #   make series              out/series/: the git am-able patch series
+#   make series-check        every patch of out/series on the full base:
+#                            applies, builds, checkpatch, sparse, W=1, cross
 #   make bench               stock against ours, non-debug kernels, in QEMU:
 #                            out/bench/ (table, results.csv, depth.png)
 #   make harness-test        the harness's own unit tests (no kernel needed)
@@ -22,10 +24,13 @@ TESTS ?=
 TEST_ARGS ?=
 STRESS_SECONDS ?= 600
 FUZZ_SECONDS ?= 600
+# make series-check's options, e.g. "--from 3 --to 5", "--no-build".
+SERIES_CHECK_ARGS ?=
 PYTHON ?= python3
 HARNESS := $(PYTHON) harness/pidns.py
 
-.PHONY: all run check stress fuzz shell series bench harness-test clean
+.PHONY: all run check stress fuzz shell series series-check bench \
+	harness-test clean
 
 all: run
 
@@ -49,6 +54,9 @@ shell:
 
 series:
 	$(HARNESS) series
+
+series-check: harness-test
+	$(PYTHON) harness/series_check.py $(SERIES_CHECK_ARGS)
 
 bench:
 	$(PYTHON) harness/bench/bench.py

@@ -10,8 +10,6 @@
 #include <linux/threads.h>
 #include <linux/nsproxy.h>
 #include <linux/ns_common.h>
-/* No IDR here any more, but fs/pidfs.c, fuse and others rely on it. */
-#include <linux/idr.h>
 #include <linux/xarray.h>
 
 /*
@@ -86,7 +84,17 @@ extern struct pid_namespace init_pid_ns;
  */
 #define PIDMAP_NO_LAST_PID (-1)
 
-/* The number pid allocation and the ns_last_pid sysctl count from. */
+/**
+ * pid_ns_last_pid() - The number a namespace's cyclic allocator gave last.
+ * @ns: The pid namespace.
+ *
+ * What the last field of /proc/loadavg and the ns_last_pid sysctl show,
+ * and where the next cyclic allocation starts from.  The value may be
+ * stale as soon as it is read; it is meant for display.
+ *
+ * Context: Any context.
+ * Return: The last pid number allocated in @ns, or -1 if none has been.
+ */
 static inline int pid_ns_last_pid(const struct pid_namespace *ns)
 {
 	return READ_ONCE(ns->last_pid);

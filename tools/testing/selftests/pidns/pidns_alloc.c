@@ -401,18 +401,6 @@ TEST(full_parent_first_fork_still_makes_init)
 	ASSERT_EQ(0, run_when_full(full_parent_first_fork_body));
 }
 
-/* The last field of /proc/loadavg of the proc mounted at @procfd. */
-static int loadavg_last_pid(int procfd)
-{
-	char buf[128];
-	char *last;
-
-	if (pidns_read_file_at(procfd, "loadavg", buf, sizeof(buf)) <= 0)
-		return -2;
-	last = strrchr(buf, ' ');
-	return last ? atoi(last + 1) : -2;
-}
-
 /*
  * A namespace whose cyclic cursor never moved reads -1 as its last pid,
  * as 6.12 does (the IDR cursor minus one): CRIU makes an init with
@@ -426,13 +414,13 @@ static void unmoved_cursor_reads_minus_one_body(void)
 
 	CHILD_CHECK(procfd >= 0);
 	CHILD_CHECK(pidns_read_int(NS_LAST_PID) == -1);
-	CHILD_CHECK(loadavg_last_pid(procfd) == -1);
+	CHILD_CHECK(pidns_loadavg_last_pid(procfd) == -1);
 	c = fork();
 	if (c == 0)
 		_exit(0);
 	CHILD_CHECK(c == 2 && pidns_wait_status(c) == 0);
 	CHILD_CHECK(pidns_read_int(NS_LAST_PID) == 2);
-	CHILD_CHECK(loadavg_last_pid(procfd) == 2);
+	CHILD_CHECK(pidns_loadavg_last_pid(procfd) == 2);
 	_exit(0);
 }
 

@@ -649,6 +649,21 @@ static inline long long pidns_status_hex(int procfd, pid_t pid,
 	return -1;
 }
 
+/*
+ * The last field of /proc/loadavg, read through the proc at @procfd: the
+ * last pid of the reader's namespace, whichever namespace that proc is
+ * for.  -2 if it cannot be read.
+ */
+static inline int pidns_loadavg_last_pid(int procfd)
+{
+	char buf[256], *last;
+
+	if (pidns_read_file_at(procfd, "loadavg", buf, sizeof(buf)) <= 0)
+		return -2;
+	last = strrchr(buf, ' ');
+	return last ? atoi(last + 1) : -2;
+}
+
 /* The number a proc instance gives its reader ("self"), -1 if none. */
 static inline pid_t pidns_self_in_proc(int procfd)
 {

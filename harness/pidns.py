@@ -32,6 +32,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kcsan  # noqa: E402
+import series  # noqa: E402
 import tap  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -240,38 +241,27 @@ def owned_files():
                   if os.path.isfile(os.path.join(REPO, p)))
 
 
+def series_steps():
+    """patches/series in order, as series.Patch and series.Owned steps."""
+    return series.steps(REPO, owned_files(), PhaseError)
+
+
 def series_patches():
     """The patches of patches/series, in order, as absolute paths."""
-    path = os.path.join(REPO, "patches", "series")
-    if not os.path.exists(path):
-        return []
-    names = []
-    with open(path) as f:
-        for line in f:
-            line = line.split("#", 1)[0].strip()
-            if line:
-                names.append(os.path.join(REPO, "patches", line))
-    return names
+    return [s.path for s in series_steps() if isinstance(s, series.Patch)]
 
 
 def patched_files(patch):
-    files = set()
-    with open(patch, errors="replace") as f:
-        for line in f:
-            m = re.match(r"^(?:---|\+\+\+) [ab]/(\S+)", line)
-            if m:
-                files.add(m.group(1))
-    return files
+    return series.patched_files(patch)
 
 
-def apply_patches(tree, patches, log):
-    for p in patches:
-        rc = sh(["patch", "-p1", "-F0", "-N", "--batch", "--quiet",
-                 "--no-backup-if-mismatch", "-d", tree, "-i", p],
-                log=log, check=False)
-        if rc != 0:
-            raise PhaseError(f"patch {os.path.relpath(p, REPO)} does not "
-                             f"apply:\n{tail(log, 15)}")
+def apply_patch(tree, patch, log):
+    rc = sh(["patch", "-p1", "-F0", "-N", "--batch", "--quiet",
+             "--no-backup-if-mismatch", "-d", tree, "-i", patch],
+            log=log, check=False)
+    if rc != 0:
+        raise PhaseError(f"patch {os.path.relpath(patch, REPO)} does not "
+                         f"apply:\n{tail(log, 15)}")
 
 
 @phase("assemble: base + owned files + patches/series")
@@ -280,9 +270,9 @@ def assemble():
 
     The tree is a copy of the base made once.  Each run puts the base
     versions of every file we own or patch (or did last time) in a small
-    staging tree, lays our files over them, applies the series there, and
-    copies into the real tree only what differs: make then rebuilds only
-    what a change really touched.
+    staging tree, goes down the series there (applying each patch, laying
+    each commit's owned files), and copies into the real tree only what
+    differs: make then rebuilds only what a change really touched.
     """
     base = src_dir("stock")
     tree = src_dir("ours")
@@ -294,11 +284,10 @@ def assemble():
         sh(["cp", "-a", base, tmp])
         os.rename(tmp, tree)
         write_stamp(manifest, "")
-    owned = owned_files()
-    patches = series_patches()
-    touched = set(owned)
-    for p in patches:
-        touched |= patched_files(p)
+    steps = series_steps()
+    touched = set()
+    for step in steps:
+        touched |= set(step.files)
     previous = set((read_stamp(manifest) or "").split())
     stage = os.path.join(BUILD, "ours", "stage")
     shutil.rmtree(stage, ignore_errors=True)
@@ -307,12 +296,17 @@ def assemble():
             os.makedirs(os.path.dirname(os.path.join(stage, rel)),
                         exist_ok=True)
             shutil.copy2(os.path.join(base, rel), os.path.join(stage, rel))
-    for rel in owned:
-        os.makedirs(os.path.dirname(os.path.join(stage, rel)), exist_ok=True)
-        shutil.copy2(os.path.join(REPO, rel), os.path.join(stage, rel))
     log = os.path.join(LOGS, "assemble.log")
     open(log, "w").close()
-    apply_patches(stage, patches, log)
+    # Go down the series as `make series` commits it.
+    for step in steps:
+        if isinstance(step, series.Patch):
+            apply_patch(stage, step.path, log)
+            continue
+        for rel in step.files:
+            os.makedirs(os.path.dirname(os.path.join(stage, rel)),
+                        exist_ok=True)
+            shutil.copy2(os.path.join(REPO, rel), os.path.join(stage, rel))
     changed = 0
     for rel in sorted(touched | previous):
         staged, live = os.path.join(stage, rel), os.path.join(tree, rel)
@@ -326,8 +320,9 @@ def assemble():
             os.unlink(live)
             changed += 1
     write_stamp(manifest, "\n".join(sorted(touched)))
-    say(f"  {len(owned)} owned files, {len(patches)} patches, "
-        f"{changed} files changed in build/ours/src")
+    patches = [s for s in steps if isinstance(s, series.Patch)]
+    say(f"  {len(steps) - len(patches)} commits of owned files, "
+        f"{len(patches)} patches, {changed} files changed in build/ours/src")
 
 
 def same_file(a, b):
@@ -1212,9 +1207,8 @@ def cmd_shell(args):
 
 @phase("series: out/series applies with git am to the base")
 def make_series():
-    import series
     series.make(REPO, src_dir("stock"), os.path.join(OUT, "series"),
-                owned_files(), series_patches(), say, PhaseError)
+                owned_files(), say, PhaseError)
 
 
 def cmd_series(args):

@@ -1,12 +1,13 @@
 """make series: the repository as a `git am`-able series against the base.
 
-The series is built in a scratch git repository holding the pristine base
-versions of every file the series touches (a sparse copy of the base is
-enough for git am to prove that each patch applies).  Our owned files go in
-as the commits described in harness/owned-commits, then the patches of
-patches/series in order.  `git format-patch --cover-letter` writes
-out/series/, and the result is checked by applying it with `git am` to a
-second fresh copy of the base.
+The order is patches/series: patch mails, and "@name" lines where a commit
+of harness/owned-commits lays our owned files; steps() reads it, and the
+harness assembles the tree it tests from the same steps.  The series is
+built in a scratch git repository holding the pristine base versions of
+every file the series touches (a sparse copy of the base is enough for git
+am to prove that each patch applies), one commit per step.  `git
+format-patch --cover-letter` writes out/series/, and the result is checked
+by applying it with `git am` to a second fresh copy of the base.
 """
 
 import os
@@ -14,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+
 
 def _git(repo, *args, input=None):
     env = dict(os.environ, GIT_AUTHOR_NAME="pidns",
@@ -32,24 +34,96 @@ def _checked(result, what, error):
 
 
 def owned_commits(repo):
-    """[(subject, body, [path prefixes], where)] from harness/owned-commits."""
+    """{name: (subject, body, [path prefixes])} from harness/owned-commits."""
     path = os.path.join(repo, "harness", "owned-commits")
-    commits = []
+    commits = {}
     with open(path) as f:
         text = f.read()
     for stanza in re.split(r"^%%\s*$", text, flags=re.M):
         lines = [l for l in stanza.strip("\n").splitlines()
                  if not l.startswith("#")]
         head = {}
-        while lines and re.match(r"^(paths|where|subject):", lines[0]):
+        while lines and re.match(r"^(name|paths|subject):", lines[0]):
             key, val = lines.pop(0).split(":", 1)
             head[key] = val.strip()
-        if "subject" not in head:
-            continue
-        commits.append((head["subject"], "\n".join(lines).strip(),
-                        head.get("paths", "").split(),
-                        head.get("where", "before")))
+        if "subject" in head:
+            commits[head.get("name", head["subject"])] = (
+                head["subject"], "\n".join(lines).strip(),
+                head.get("paths", "").split())
     return commits
+
+
+def patched_files(patch):
+    """The files a patch mail changes, as paths relative to the tree."""
+    with open(patch, errors="replace") as f:
+        return set(re.findall(r"^(?:---|\+\+\+) [ab]/(\S+)", f.read(),
+                              flags=re.M))
+
+
+class Patch:
+    """A step of the series: a patch mail to apply with git am or patch."""
+
+    def __init__(self, path):
+        self.path = path
+        self.files = patched_files(path)
+
+
+class Owned:
+    """A step of the series: a commit that lays our owned files over the tree."""
+
+    def __init__(self, name, subject, body, files):
+        self.name, self.subject, self.body = name, subject, body
+        self.files = files
+
+
+def steps(repo, owned, error):
+    """The series in order, as Patch and Owned steps, from patches/series.
+
+    Checks what the order must guarantee: each owned file is carried by
+    exactly one commit, each commit has its place, and no patch touches an
+    owned file after the commit that lays it (that patch would be editing
+    our own file, which is the place to change instead).
+    """
+    commits = owned_commits(repo)
+    carried = {}
+    for name, (_, _, prefixes) in commits.items():
+        for f in owned:
+            if any(f == p or f.startswith(p + "/") for p in prefixes):
+                carried.setdefault(f, name)
+    unclaimed = sorted(set(owned) - set(carried))
+    if unclaimed:
+        raise error("owned files in no commit of harness/owned-commits: "
+                    + ", ".join(unclaimed))
+    path = os.path.join(repo, "patches", "series")
+    lines = []
+    if os.path.exists(path):
+        with open(path) as f:
+            lines = [l.split("#", 1)[0].strip() for l in f]
+    result, laid = [], set()
+    for line in filter(None, lines):
+        if line.startswith("@"):
+            name = line[1:]
+            if name not in commits or name in laid:
+                raise error(f"patches/series: @{name} names no commit of "
+                            "harness/owned-commits, or names it twice")
+            subject, body, _ = commits[name]
+            files = sorted(f for f, n in carried.items() if n == name)
+            result.append(Owned(name, subject, body, files))
+            laid.add(name)
+            continue
+        step = Patch(os.path.join(repo, "patches", line))
+        late = sorted(f for f in step.files
+                      if f in carried and carried[f] in laid)
+        if late:
+            raise error(f"patches/{line} touches {', '.join(late)} after "
+                        "the commit that carries it: change the owned file "
+                        "instead")
+        result.append(step)
+    missing = sorted(set(commits) - laid)
+    if missing:
+        raise error("commits of harness/owned-commits with no place in "
+                    "patches/series: " + ", ".join("@" + m for m in missing))
+    return result
 
 
 def _sparse_base(base, files, dest, error):
@@ -67,55 +141,35 @@ def _sparse_base(base, files, dest, error):
              "git commit", error)
 
 
-def make(repo, base, outdir, owned, patches, say, error):
-    commits = owned_commits(repo)
-    claimed = set()
-    for _, _, prefixes, _ in commits:
-        claimed |= {f for f in owned if any(f == p or f.startswith(p + "/")
-                                            for p in prefixes)}
-    unclaimed = sorted(set(owned) - claimed)
-    if unclaimed:
-        raise error("owned files in no commit of harness/owned-commits: "
-                    + ", ".join(unclaimed))
-    touched = set(owned)
-    for p in patches:
-        with open(p, errors="replace") as f:
-            touched |= set(re.findall(r"^(?:---|\+\+\+) [ab]/(\S+)",
-                                      f.read(), flags=re.M))
+def make(repo, base, outdir, owned, say, error):
+    series = steps(repo, owned, error)
+    touched = set()
+    for step in series:
+        touched |= set(step.files)
     work = tempfile.mkdtemp(prefix="pidns-series-")
     try:
         build = os.path.join(work, "build")
         _sparse_base(base, touched, build, error)
-
-        def commit_owned(subject, body, prefixes):
-            files = [f for f in owned if any(f == p or f.startswith(p + "/")
-                                             for p in prefixes)]
-            for rel in files:
+        for step in series:
+            if isinstance(step, Patch):
+                _checked(_git(build, "am", "-q", "--keep-cr", step.path),
+                         f"git am {os.path.relpath(step.path, repo)}", error)
+                continue
+            for rel in step.files:
                 os.makedirs(os.path.dirname(os.path.join(build, rel)),
                             exist_ok=True)
                 shutil.copy2(os.path.join(repo, rel),
                              os.path.join(build, rel))
-            _checked(_git(build, "add", "--", *files), "git add", error)
+            _checked(_git(build, "add", "--", *step.files), "git add", error)
             _checked(_git(build, "commit", "-q", "-s", "-F", "-",
-                          input=f"{subject}\n\n{body}\n"),
-                     f"commit '{subject}'", error)
-
-        for subject, body, prefixes, where in commits:
-            if where == "before":
-                commit_owned(subject, body, prefixes)
-        for p in patches:
-            _checked(_git(build, "am", "-q", "--keep-cr", p),
-                     f"git am {os.path.relpath(p, repo)}", error)
-        for subject, body, prefixes, where in commits:
-            if where == "after":
-                commit_owned(subject, body, prefixes)
+                          input=f"{step.subject}\n\n{step.body}\n"),
+                     f"commit '{step.subject}'", error)
 
         shutil.rmtree(outdir, ignore_errors=True)
         os.makedirs(outdir)
-        count = len(commits) + len(patches)
         cover = _cover_letter(repo)
         _checked(_git(build, "format-patch", "-q", "--cover-letter",
-                      "--no-signature", "-o", outdir, f"HEAD~{count}"),
+                      "--no-signature", "-o", outdir, f"HEAD~{len(series)}"),
                  "git format-patch", error)
         _fill_cover(outdir, cover)
 

@@ -648,7 +648,9 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 	/*
 	 * A namespace on the way has an init that has begun to exit: see
 	 * zap_pid_ns_processes().  A close after we took our number is
-	 * caught by copy_process(), under tasklist_lock.
+	 * caught in copy_process(), under tasklist_lock: for the task's own
+	 * namespace by PIDNS_ADDING, for an ancestor by the SIGKILL its
+	 * init sends every task in it, our parent included.
 	 */
 	if (!err && closed)
 		err = -ENOMEM;

@@ -365,10 +365,11 @@ static void pidns_wait_until_empty(struct pid_namespace *ns,
  * No new pids are handed out in @pid_ns after this starts.  Every other task
  * in it is sent SIGKILL, and the caller waits until all of them are gone:
  * both its own children and tasks whose parent is outside the namespace
- * (they came in with setns() and fork()).  The latter are reparented to
- * the caller when their parent exits, which is why the caller must stay
- * the child reaper until the end; it ignores SIGCHLD from here on so that
- * such zombies, and children that die meanwhile, are reaped automatically.
+ * (they came in with setns() and fork()).  The latter stay zombies until
+ * that parent, or the reaper outside that adopts them when it exits, waits
+ * for them, so the wait may last that long.  The caller stays the child
+ * reaper until the end and ignores SIGCHLD from here on, so that its own
+ * children, and the zombies reparented to it, are reaped automatically.
  * Hence the promise user space relies on: when the init of a pid namespace
  * has been reaped, nothing is left in the namespace.
  *

@@ -22,7 +22,8 @@ exits non-zero when any patch fails any of these.
 
 A checkpatch remark is justified by a line of the patch's changelog:
 
-    checkpatch: TYPE: why this remark is wrong here
+    checkpatch: TYPE: why this remark is wrong here, going on
+      on indented lines when it is long
 
 where TYPE is checkpatch's --show-types name of the remark (LONG_LINE,
 MACRO_WITH_FLOW_CONTROL, ...).  It accepts every remark of that type in
@@ -131,10 +132,18 @@ def justifications(mail):
     changelog (anything above its first diff)."""
     head = mail.split("\ndiff --git ", 1)[0]
     found = {}
+    last = None
     for line in head.splitlines():
         m = re.match(r"^\s*checkpatch:\s*([A-Z0-9_]+):\s*(\S.*)$", line)
         if m:
-            found[m.group(1)] = m.group(2).strip()
+            last = m.group(1)
+            found[last] = m.group(2).strip()
+        elif last and re.match(r"^\s+\S", line):
+            # An indented line goes on with the reason (commit logs are
+            # wrapped at 75 columns).
+            found[last] += " " + line.strip()
+        else:
+            last = None
     return found
 
 
@@ -260,6 +269,22 @@ def parse_compile_log(text, obj_dir, src_dir):
     return cc, sparse
 
 
+def new_diagnostics(before, after):
+    """The diagnostics of after that before did not have: the same file
+    and message (lines move) counted as many times as it was before."""
+    left = {}
+    for f, _, msg in before:
+        left[(f, msg)] = left.get((f, msg), 0) + 1
+    out = []
+    for d in after:
+        key = (d[0], d[2])
+        if left.get(key):
+            left[key] -= 1
+        else:
+            out.append(d)
+    return out
+
+
 def short_subject(mail, width=44):
     """"NN subject" of a mail, the subject cut to width."""
     subject = ""
@@ -288,8 +313,10 @@ def row_cells(row):
     def yes(v):
         return "-" if v is None else ("ok" if v else "FAIL")
 
-    def count(v):
-        return "-" if v is None else str(v)
+    def count(v, old=0):
+        if v is None:
+            return "-"
+        return f"{v} ({old} old)" if old else str(v)
     cp = row.get("checkpatch")
     if cp is None:
         cpcell = "-"
@@ -300,7 +327,8 @@ def row_cells(row):
         if accepted:
             cpcell += f" ({accepted} justified)"
     return [row["name"], yes(row.get("applies")), yes(row.get("builds")),
-            cpcell, count(row.get("sparse")), count(row.get("w1")),
+            cpcell, count(row.get("sparse"), row.get("sparse_old", 0)),
+            count(row.get("w1"), row.get("w1_old", 0)),
             row.get("cross") or "-"]
 
 
@@ -339,6 +367,12 @@ def row_problems(row):
     return out
 
 
+def row_accepted(row):
+    """The justified checkpatch remarks of a row, with their reasons."""
+    return [f"checkpatch {level}:{kind} accepted: {why}"
+            for level, kind, _, _, why in row.get("checkpatch") or [] if why]
+
+
 # ------------------------------------------------------------- checkpatch --
 
 def run_checkpatch(mail_path, tree, sections):
@@ -362,11 +396,23 @@ def run_checkpatch(mail_path, tree, sections):
     return judged, broken, res.stdout
 
 
-def mails():
-    if not os.path.isdir(SERIES):
+def mails(series=SERIES):
+    if not os.path.isdir(series):
         return []
-    return [os.path.join(SERIES, f) for f in sorted(os.listdir(SERIES))
+    return [os.path.join(series, f) for f in sorted(os.listdir(series))
             if f.endswith(".patch") and not f.startswith("0000-")]
+
+
+def snapshot_series(pidns, args):
+    """make series, and a copy of out/series (or of --series DIR) for this
+    run in build/series-check/series: a `make series` of another command
+    while this one runs rewrites out/series."""
+    if not args.series:
+        pidns.make_series()
+    dest = os.path.join(WORK, "series")
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(args.series or SERIES, dest)
+    return mails(dest)
 
 
 def _git(repo, *args, input=None):
@@ -386,54 +432,62 @@ def cheap_check(say, error):
     For pidns.py's cmd_check, right after make_series().
     """
     t = time.monotonic()
-    paths = mails()
-    if not paths:
-        raise error("out/series has no patches; run make series")
-    touched = {"MAINTAINERS"}
-    texts = {}
-    for p in paths:
-        with open(p, errors="replace") as f:
-            texts[p] = f.read()
-        touched |= touched_files(texts[p])
-        touched |= set(re.findall(r"^--- a/(\S+)", texts[p], flags=re.M))
     rows, problems = [], []
     work = tempfile.mkdtemp(prefix="pidns-series-check-")
     try:
+        # A copy: a `make series` elsewhere may rewrite out/series.
+        mine = os.path.join(work, "series")
+        if os.path.isdir(SERIES):
+            shutil.copytree(SERIES, mine)
+        paths = mails(mine)
+        if not paths:
+            raise error("out/series has no patches; run make series")
+        touched = {"MAINTAINERS"}
+        texts = {}
+        for p in paths:
+            with open(p, errors="replace") as f:
+                texts[p] = f.read()
+            touched |= touched_files(texts[p])
+            touched |= set(re.findall(r"^--- a/(\S+)", texts[p],
+                                      flags=re.M))
+        base = os.path.join(work, "base")
+        os.makedirs(base)
         for rel in sorted(touched):
             src = os.path.join(STOCK, rel)
             if os.path.isfile(src):
-                os.makedirs(os.path.dirname(os.path.join(work, rel)),
+                os.makedirs(os.path.dirname(os.path.join(base, rel)),
                             exist_ok=True)
-                shutil.copy2(src, os.path.join(work, rel))
+                shutil.copy2(src, os.path.join(base, rel))
         for args in (("init", "-q"), ("add", "-A", "-f"),
                      ("commit", "-q", "--allow-empty", "-m", "base")):
-            res = _git(work, *args)
+            res = _git(base, *args)
             if res.returncode:
                 raise error(f"git {args[0]}: {res.stderr.strip()}")
         applied = True
         for p in paths:
             row = {"name": short_subject(texts[p])}
             if applied:
-                res = _git(work, "am", "-q", p)
+                res = _git(base, "am", "-q", p)
                 row["applies"] = res.returncode == 0
                 if not row["applies"]:
-                    _git(work, "am", "--abort")
+                    _git(base, "am", "--abort")
                     applied = False
-            with open(os.path.join(work, "MAINTAINERS"),
+            with open(os.path.join(base, "MAINTAINERS"),
                       errors="replace") as f:
                 row["sections"] = maintainers_sections(f.read())
             rows.append(row)
+        # checkpatch on two mails at a time: the big ones take seconds.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            results = pool.map(lambda pr: run_checkpatch(
+                pr[0], STOCK, pr[1].pop("sections")), zip(paths, rows))
+            for row, (judged, broken, _) in zip(rows, results):
+                row["checkpatch"] = judged
+                if broken:
+                    row["checkpatch_broken"] = broken
+                problems += [f"{row['name']}: {x}"
+                             for x in row_problems(row)]
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    # checkpatch on two mails at a time: the big ones take seconds each.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda pr: run_checkpatch(
-            pr[0], STOCK, pr[1].pop("sections")), zip(paths, rows))
-        for row, (judged, broken, _) in zip(rows, results):
-            row["checkpatch"] = judged
-            if broken:
-                row["checkpatch_broken"] = broken
-            problems += [f"{row['name']}: {x}" for x in row_problems(row)]
     total = sum(len(r["checkpatch"]) for r in rows)
     justified = sum(1 for r in rows for x in r["checkpatch"] if x[4])
     if problems:
@@ -507,8 +561,16 @@ def kbuild_objects(files):
                                 "samples/", "usr/")))
 
 
+def cross_make(pidns, arch, obj, *targets, log, check=True):
+    prefix = CROSS[arch][1]
+    return pidns.sh(["make", "-C", SRC, f"O={obj}", f"ARCH={arch}",
+                     f"CROSS_COMPILE={prefix}", f"CC=ccache {prefix}gcc",
+                     "HOSTCC=ccache gcc", f"-j{os.cpu_count()}", *targets],
+                    log=log, env=pidns.KERNEL_ENV, check=check)
+
+
 def cross_config(pidns, arch):
-    pkg, prefix, defconfig, need = CROSS[arch]
+    defconfig, need = CROSS[arch][2:]
     obj = os.path.join(WORK, f"cross-{arch}")
     stamp = os.path.join(obj, "pidns-config.stamp")
     want = f"{defconfig} {' '.join(need)}"
@@ -518,9 +580,7 @@ def cross_config(pidns, arch):
         return obj
     os.makedirs(obj, exist_ok=True)
     open(log, "w").close()
-    pidns.sh(["make", "-C", SRC, f"O={obj}", f"ARCH={arch}",
-              f"CROSS_COMPILE={prefix}", defconfig], log=log,
-             env=pidns.KERNEL_ENV)
+    cross_make(pidns, arch, obj, defconfig, log=log)
     with open(os.path.join(obj, ".config")) as f:
         have = f.read()
     lacking = [o for o in need if not re.search(rf"^{o}=[ym]$", have,
@@ -535,8 +595,10 @@ def cross_compile(pidns, arch, files, tag):
     """"ok" or "FAIL ..." for compiling files (under arch/<arch>/)."""
     if arch not in CROSS:
         return f"FAIL no cross compiler for {arch} in CROSS"
-    pkg, prefix, defconfig, _ = CROSS[arch]
-    obj = cross_config(pidns, arch)
+    try:
+        obj = cross_config(pidns, arch)
+    except pidns.PhaseError as e:
+        return f"FAIL {arch} config: {e}"
     log = os.path.join(LOGS, f"{tag}-cross-{arch}.log")
     open(log, "w").close()
     targets = [f[:-2] + ".o" for f in files if f.endswith(".c")]
@@ -547,14 +609,42 @@ def cross_compile(pidns, arch, files, tag):
             os.unlink(os.path.join(obj, t))
         except OSError:
             pass
-    rc = pidns.sh(["make", "-C", SRC, f"O={obj}", f"ARCH={arch}",
-                   f"CROSS_COMPILE=ccache {prefix}",
-                   f"-j{os.cpu_count()}", *targets],
-                  log=log, env=pidns.KERNEL_ENV, check=False)
+    rc = cross_make(pidns, arch, obj, *targets, log=log, check=False)
     missing = [t for t in targets if not os.path.exists(os.path.join(obj, t))]
     if rc or missing:
         return f"FAIL {arch} ({os.path.relpath(log, REPO)})"
     return f"ok {arch}"
+
+
+def w1_sparse(pidns, files, log):
+    """make W=1 C=1 of the .o of each .c file: ([gcc's], [sparse's])
+    diagnostics, and make's exit code.  One job, so that each tool's lines
+    follow its kbuild step; -k, so that a file the config does not build
+    does not stop the others."""
+    obj = pidns.obj_dir(KERNEL, CONFIG)
+    open(log, "w").close()
+    for f in files:
+        try:
+            os.unlink(os.path.join(obj, f[:-2] + ".o"))
+        except OSError:
+            pass
+    rc = pidns.sh(["make", "-C", SRC, f"O={obj}", "ARCH=x86_64",
+                   "CC=ccache gcc", "HOSTCC=ccache gcc", "W=1", "C=1", "-k",
+                   "-j1", *[f[:-2] + ".o" for f in files]],
+                  log=log, env=pidns.KERNEL_ENV, check=False)
+    with open(log, errors="replace") as fh:
+        cc, sparse = parse_compile_log(fh.read(), obj, SRC)
+    return cc, sparse, rc
+
+
+def to_check(touched, series_c_files):
+    """The .c files whose W=1 and sparse warnings a patch is judged by:
+    those it touches, and when it touches a header every .c file the
+    series touched so far."""
+    check = set(kbuild_objects(touched))
+    if any(f.endswith(".h") for f in touched):
+        check |= series_c_files
+    return check
 
 
 def check_patch(pidns, index, path, args, series_c_files):
@@ -563,6 +653,17 @@ def check_patch(pidns, index, path, args, series_c_files):
     tag = f"{index:04d}"
     row = {"name": short_subject(mail)}
     touched = touched_files(mail)
+    obj = pidns.obj_dir(KERNEL, CONFIG)
+    # The warnings before the patch, of the files it will be judged by:
+    # a patch answers only for the warnings it adds.
+    before = None
+    if not args.no_build:
+        pre = sorted(f for f in to_check(touched, series_c_files)
+                     if os.path.exists(os.path.join(SRC, f)))
+        if pre:
+            cc, sparse, _ = w1_sparse(pidns, pre, os.path.join(
+                LOGS, f"{tag}-w1-sparse-before.log"))
+            before = (cc, sparse)
     res = _git(SRC, "am", "-q", path)
     row["applies"] = res.returncode == 0
     if not row["applies"]:
@@ -580,7 +681,6 @@ def check_patch(pidns, index, path, args, series_c_files):
     series_c_files |= set(kbuild_objects(touched))
     if args.no_build:
         return row
-    obj = pidns.obj_dir(KERNEL, CONFIG)
     log = os.path.join(LOGS, f"{tag}-build.log")
     open(log, "w").close()
     t = time.monotonic()
@@ -595,35 +695,25 @@ def check_patch(pidns, index, path, args, series_c_files):
             row["build_errors"] = [l.rstrip() for l in f
                                    if re.search(r"error|Error \d", l)][:8]
     else:
-        # The .c files this patch touches, and when it touches a header
-        # every .c file the series touched so far, that the guest config
-        # builds: W=1 and sparse on each.
-        check = set(kbuild_objects(touched))
-        if any(f.endswith(".h") for f in touched):
-            check |= series_c_files
-        check = sorted(f for f in check
+        # Those the guest config builds (they have a .o now).
+        check = sorted(f for f in to_check(touched, series_c_files)
                        if os.path.exists(os.path.join(obj, f[:-2] + ".o")))
         row["checked"] = check
-        w1, sp = [], []
+        w1, sp, w1_old, sp_old = [], [], 0, 0
         if check:
             wlog = os.path.join(LOGS, f"{tag}-w1-sparse.log")
-            open(wlog, "w").close()
-            for f in check:
-                os.unlink(os.path.join(obj, f[:-2] + ".o"))
-            rc = pidns.sh(["make", "-C", SRC, f"O={obj}", "ARCH=x86_64",
-                           "CC=ccache gcc", "HOSTCC=ccache gcc", "W=1",
-                           "C=1", f"-j{os.cpu_count()}",
-                           *[f[:-2] + ".o" for f in check]],
-                          log=wlog, env=pidns.KERNEL_ENV, check=False)
-            with open(wlog, errors="replace") as fh:
-                cc, sparse = parse_compile_log(fh.read(), obj, SRC)
-            w1 = [d for d in cc if d[0] in touched]
-            sp = [d for d in sparse if d[0] in touched]
+            cc, sparse, rc = w1_sparse(pidns, check, wlog)
+            mine = lambda ds: [d for d in ds if d[0] in touched]  # noqa
+            cc, sparse = mine(cc), mine(sparse)
+            w1 = new_diagnostics(mine(before[0]) if before else [], cc)
+            sp = new_diagnostics(mine(before[1]) if before else [], sparse)
+            w1_old, sp_old = len(cc) - len(w1), len(sparse) - len(sp)
             if rc:
                 w1.append((check[0], 0, f"make W=1 C=1 exited {rc}; see "
                            f"{os.path.relpath(wlog, REPO)}"))
-        row["w1"], row["w1_list"] = len(w1), w1
-        row["sparse"], row["sparse_list"] = len(sp), sp
+        row["w1"], row["w1_list"], row["w1_old"] = len(w1), w1, w1_old
+        row["sparse"], row["sparse_list"], row["sparse_old"] = \
+            len(sp), sp, sp_old
     if not args.no_cross:
         by_arch = {}
         for f in sorted(touched):
@@ -642,8 +732,7 @@ def full_check(args):
     pidns.setup()
     install_packages(pidns)
     pidns.unpack_base()
-    pidns.make_series()
-    paths = mails()
+    paths = snapshot_series(pidns, args)
     if not paths:
         raise pidns.PhaseError("out/series has no patches")
     last = args.to or len(paths)
@@ -676,7 +765,7 @@ def full_check(args):
         problems = row_problems(row)
         pidns.say(f"  {' | '.join(row_cells(row))} "
                   f"({row['seconds']:.0f}s)")
-        for line in problems:
+        for line in problems + sorted(set(row_accepted(row))):
             pidns.say(f"    {line}")
         for line in row.get("build_errors") or []:
             pidns.say(f"    | {line}")
@@ -695,12 +784,50 @@ def full_check(args):
         if bad:
             f.write("\nProblems:\n\n")
             f.writelines(f"- {n}: {x}\n" for n, x in bad)
+        ok = [(r["name"], x) for r in rows for x in sorted(set(
+            row_accepted(r)))]
+        if ok:
+            f.write("\nJustified:\n\n")
+            f.writelines(f"- {n}: {x}\n" for n, x in ok)
     pidns.say(f"  table: {os.path.relpath(TABLE, REPO)}, logs: "
               f"{os.path.relpath(LOGS, REPO)}/")
     failed = [r["name"] for r in rows if row_problems(r)]
     if failed:
         raise pidns.PhaseError(f"{len(failed)} of {len(rows)} patches fail: "
                                + ", ".join(n.split()[0] for n in failed))
+
+
+def cross_only(args):
+    """--cross-only FILE...: the tree after patch --to (default: all) of
+    out/series, and each file compiled for its architecture."""
+    import pidns
+    os.makedirs(LOGS, exist_ok=True)
+    pidns.setup()
+    install_packages(pidns)
+    pidns.unpack_base()
+    paths = snapshot_series(pidns, args)[:args.to or None]
+    base_repo(pidns)
+    for p in paths:
+        res = _git(SRC, "am", "-q", p)
+        if res.returncode:
+            _git(SRC, "am", "--abort")
+            raise pidns.PhaseError(f"{os.path.basename(p)} does not apply")
+    by_arch = {}
+    for f in args.cross_only:
+        m = re.match(r"^arch/([^/]+)/.*\.c$", f)
+        if not m:
+            raise pidns.PhaseError(f"{f}: not a .c file under arch/")
+        by_arch.setdefault(m.group(1), []).append(f)
+    failed = []
+    for arch, files in sorted(by_arch.items()):
+        t = time.monotonic()
+        result = cross_compile(pidns, arch, files, f"after-{len(paths):04d}")
+        pidns.say(f"  {' '.join(files)} after {len(paths)} patches: "
+                  f"{result} ({time.monotonic() - t:.0f}s)")
+        if "FAIL" in result:
+            failed.append(arch)
+    if failed:
+        raise pidns.PhaseError(f"cross compile failed: {', '.join(failed)}")
 
 
 def main(argv):
@@ -718,6 +845,12 @@ def main(argv):
                     help="no kernel build, W=1, sparse or cross compile")
     ap.add_argument("--no-cross", action="store_true",
                     help="no cross compile of other architectures' files")
+    ap.add_argument("--series", metavar="DIR",
+                    help="check the mails of DIR instead of out/series "
+                         "(no make series)")
+    ap.add_argument("--cross-only", nargs="+", metavar="FILE",
+                    help="only compile these arch/A/ files for A, on the "
+                         "tree after patch --to (default: all)")
     args = ap.parse_args(argv)
     if args.no_build:
         args.no_cross = True
@@ -733,6 +866,8 @@ def main(argv):
             def cheap():
                 cheap_check(pidns.say, pidns.PhaseError)
             cheap()
+        elif args.cross_only:
+            cross_only(args)
         else:
             full_check(args)
     except pidns.PhaseError:

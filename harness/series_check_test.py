@@ -47,8 +47,11 @@ Date: Thu, 1 Jan 2026 00:00:00 +0000
 The suite.
 
 checkpatch: ENOSYS: the tests probe for a missing system call
-  checkpatch:MACRO_WITH_FLOW_CONTROL:  kselftest_harness's SKIP returns
+  checkpatch:MACRO_WITH_FLOW_CONTROL:  kselftest_harness's SKIP
+    returns,
+  as it must
 checkpatch: lowercase: not a type
+  not a continuation
 Signed-off-by: pidns <pidns@invalid>
 ---
  tools/testing/selftests/pidns/Makefile | 10 +
@@ -149,7 +152,8 @@ class Mail(unittest.TestCase):
     def test_justifications_in_changelog_only(self):
         self.assertEqual(sc.justifications(MAIL), {
             "ENOSYS": "the tests probe for a missing system call",
-            "MACRO_WITH_FLOW_CONTROL": "kselftest_harness's SKIP returns"})
+            "MACRO_WITH_FLOW_CONTROL":
+                "kselftest_harness's SKIP returns, as it must"})
 
     def test_path_changes(self):
         self.assertEqual(sc.path_changes(MAIL), {
@@ -233,6 +237,21 @@ class Kbuild(unittest.TestCase):
              "error: bad constant expression"),
             ("../debug/include/generated/x.h", 1, "warning: generated")])
 
+    def test_new_diagnostics(self):
+        before = [("kernel/signal.c", 188, "warning: a"),
+                  ("kernel/signal.c", 191, "warning: a"),
+                  ("kernel/signal.c", 72, "warning: b")]
+        after = [("kernel/signal.c", 190, "warning: a"),
+                 ("kernel/signal.c", 193, "warning: a"),
+                 ("kernel/signal.c", 200, "warning: a"),
+                 ("kernel/pid.c", 72, "warning: b"),
+                 ("kernel/signal.c", 74, "warning: b")]
+        self.assertEqual(sc.new_diagnostics(before, after), [
+            ("kernel/signal.c", 200, "warning: a"),
+            ("kernel/pid.c", 72, "warning: b")])
+        self.assertEqual(sc.new_diagnostics([], after[:1]), after[:1])
+        self.assertEqual(sc.new_diagnostics(before, []), [])
+
     def test_kbuild_objects(self):
         self.assertEqual(sc.kbuild_objects([
             "kernel/pid.c", "include/linux/pid.h", "tools/testing/a.c",
@@ -258,6 +277,8 @@ class Table(unittest.TestCase):
         self.assertEqual(sc.row_cells(self.ROWS[1]), [
             "02 pid: two", "ok", "FAIL", "0/1/1 (1 justified)", "-", "-",
             "FAIL powerpc (build/x.log)"])
+        row = dict(self.ROWS[0], sparse_old=68, w1=2, w1_old=0)
+        self.assertEqual(sc.row_cells(row)[4:6], ["0 (68 old)", "2"])
         self.assertEqual(sc.row_cells(self.ROWS[2]), [
             "03 three", "FAIL", "-", "-", "-", "-", "-"])
 

@@ -269,6 +269,14 @@ def parse_compile_log(text, obj_dir, src_dir):
     return cc, sparse
 
 
+def first_errors(text, n=3):
+    """The compiler's and make's first error lines of a build log."""
+    diag = [l for l in text.splitlines() if re.search(r": (?:fatal )?error: ",
+                                                       l)]
+    return (diag or [l for l in text.splitlines()
+                     if re.search(r"\*\*\* .*Error \d", l)])[:n]
+
+
 def new_diagnostics(before, after):
     """The diagnostics of after that before did not have: the same file
     and message (lines move) counted as many times as it was before."""
@@ -349,9 +357,11 @@ def row_problems(row):
     """What makes a row fail, as short phrases (none: it passes)."""
     out = []
     if row.get("applies") is False:
-        out.append("does not apply")
+        out.append("does not apply" + "".join(
+            f"\n      {l}" for l in row.get("am_error", "").splitlines()[:2]))
     if row.get("builds") is False:
-        out.append("does not build")
+        out.append("does not build" + "".join(
+            f"\n      {l}" for l in row.get("build_errors") or []))
     for level, kind, msg, where, why in row.get("checkpatch") or []:
         if not why:
             out.append(f"checkpatch {level}:{kind}"
@@ -362,8 +372,9 @@ def row_problems(row):
     for what, key in (("sparse", "sparse_list"), ("W=1", "w1_list")):
         for f, line, msg in row.get(key) or []:
             out.append(f"{what} {f}:{line}: {msg}")
-    if row.get("cross") and "FAIL" in row["cross"]:
-        out.append(f"cross compile: {row['cross']}")
+    for arch, log, errors in row.get("cross_failures") or []:
+        out.append(f"cross compile for {arch} fails, see {log}" + "".join(
+            f"\n      {l}" for l in errors))
     return out
 
 
@@ -592,18 +603,19 @@ def cross_config(pidns, arch):
 
 
 def cross_compile(pidns, arch, files, tag):
-    """"ok" or "FAIL ..." for compiling files (under arch/<arch>/)."""
+    """Compile files (.c under arch/<arch>/) for arch: None when they
+    compile, else (arch, log, [error lines])."""
+    log = os.path.join(LOGS, f"{tag}-cross-{arch}.log")
+    rel = os.path.relpath(log, REPO)
     if arch not in CROSS:
-        return f"FAIL no cross compiler for {arch} in CROSS"
+        return arch, rel, [f"no cross compiler for {arch} in CROSS of "
+                           "harness/series_check.py"]
     try:
         obj = cross_config(pidns, arch)
     except pidns.PhaseError as e:
-        return f"FAIL {arch} config: {e}"
-    log = os.path.join(LOGS, f"{tag}-cross-{arch}.log")
+        return arch, rel, [f"{CROSS[arch][2]}: {e}"]
     open(log, "w").close()
-    targets = [f[:-2] + ".o" for f in files if f.endswith(".c")]
-    if not targets:
-        return "-"
+    targets = [f[:-2] + ".o" for f in files]
     for t in targets:
         try:
             os.unlink(os.path.join(obj, t))
@@ -612,8 +624,12 @@ def cross_compile(pidns, arch, files, tag):
     rc = cross_make(pidns, arch, obj, *targets, log=log, check=False)
     missing = [t for t in targets if not os.path.exists(os.path.join(obj, t))]
     if rc or missing:
-        return f"FAIL {arch} ({os.path.relpath(log, REPO)})"
-    return f"ok {arch}"
+        with open(log, errors="replace") as f:
+            errors = first_errors(f.read())
+        if not errors:
+            errors = [f"no {' '.join(missing)} (not in {CROSS[arch][2]}?)"]
+        return arch, rel, errors
+    return None
 
 
 def w1_sparse(pidns, files, log):
@@ -647,7 +663,11 @@ def to_check(touched, series_c_files):
     return check
 
 
-def check_patch(pidns, index, path, args, series_c_files):
+def check_patch(pidns, index, path, args, state):
+    """One patch: git am, checkpatch, build, W=1 and sparse, cross.
+    state carries "series_c", the .c files of the patches so far, and
+    "last", the W=1 and sparse diagnostics of the last patch that built."""
+    series_c_files = state["series_c"]
     with open(path, errors="replace") as f:
         mail = f.read()
     tag = f"{index:04d}"
@@ -661,9 +681,11 @@ def check_patch(pidns, index, path, args, series_c_files):
         pre = sorted(f for f in to_check(touched, series_c_files)
                      if os.path.exists(os.path.join(SRC, f)))
         if pre:
-            cc, sparse, _ = w1_sparse(pidns, pre, os.path.join(
+            cc, sparse, rc = w1_sparse(pidns, pre, os.path.join(
                 LOGS, f"{tag}-w1-sparse-before.log"))
-            before = (cc, sparse)
+            # When the tree before does not build (the patch before broke
+            # it), the last one that built is the baseline.
+            before = state["last"] if rc and state["last"] else (cc, sparse)
     res = _git(SRC, "am", "-q", path)
     row["applies"] = res.returncode == 0
     if not row["applies"]:
@@ -692,8 +714,7 @@ def check_patch(pidns, index, path, args, series_c_files):
     row["build_seconds"] = time.monotonic() - t
     if not row["builds"]:
         with open(log, errors="replace") as f:
-            row["build_errors"] = [l.rstrip() for l in f
-                                   if re.search(r"error|Error \d", l)][:8]
+            row["build_errors"] = first_errors(f.read())
     else:
         # Those the guest config builds (they have a .o now).
         check = sorted(f for f in to_check(touched, series_c_files)
@@ -703,6 +724,8 @@ def check_patch(pidns, index, path, args, series_c_files):
         if check:
             wlog = os.path.join(LOGS, f"{tag}-w1-sparse.log")
             cc, sparse, rc = w1_sparse(pidns, check, wlog)
+            if not rc:
+                state["last"] = (cc, sparse)
             mine = lambda ds: [d for d in ds if d[0] in touched]  # noqa
             cc, sparse = mine(cc), mine(sparse)
             w1 = new_diagnostics(mine(before[0]) if before else [], cc)
@@ -720,9 +743,13 @@ def check_patch(pidns, index, path, args, series_c_files):
             m = re.match(r"^arch/([^/]+)/", f)
             if m and m.group(1) != "x86" and f.endswith(".c"):
                 by_arch.setdefault(m.group(1), []).append(f)
-        results = [cross_compile(pidns, a, fs, tag)
-                   for a, fs in sorted(by_arch.items())]
-        row["cross"] = ", ".join(results) if results else None
+        fails = [cross_compile(pidns, a, fs, tag)
+                 for a, fs in sorted(by_arch.items())]
+        row["cross_failures"] = [f for f in fails if f]
+        bad = {f[0] for f in row["cross_failures"]}
+        row["cross"] = ", ".join(
+            f"{'FAIL' if a in bad else 'ok'} {a}"
+            for a in sorted(by_arch)) or None
     return row
 
 
@@ -744,7 +771,7 @@ def full_check(args):
     if not args.no_build:
         pidns.configure(KERNEL, CONFIG)
     rows = []
-    series_c = set()
+    state = {"series_c": set(), "last": None}
     for i, p in enumerate(paths, 1):
         if i > last:
             break
@@ -755,11 +782,12 @@ def full_check(args):
                 pidns.say(f"  {os.path.basename(p)} does not apply "
                           "(before --from)")
             with open(p, errors="replace") as f:
-                series_c |= set(kbuild_objects(touched_files(f.read())))
+                state["series_c"] |= set(kbuild_objects(
+                    touched_files(f.read())))
             continue
         pidns.say(f"patch {os.path.basename(p)} ...")
         t = time.monotonic()
-        row = check_patch(pidns, i, p, args, series_c)
+        row = check_patch(pidns, i, p, args, state)
         row["seconds"] = time.monotonic() - t
         rows.append(row)
         problems = row_problems(row)
@@ -767,10 +795,6 @@ def full_check(args):
                   f"({row['seconds']:.0f}s)")
         for line in problems + sorted(set(row_accepted(row))):
             pidns.say(f"    {line}")
-        for line in row.get("build_errors") or []:
-            pidns.say(f"    | {line}")
-        if row.get("am_error"):
-            pidns.say(f"    | {row['am_error'][:500]}")
     table = format_table(rows)
     print()
     print(table)
@@ -821,10 +845,14 @@ def cross_only(args):
     failed = []
     for arch, files in sorted(by_arch.items()):
         t = time.monotonic()
-        result = cross_compile(pidns, arch, files, f"after-{len(paths):04d}")
+        fail = cross_compile(pidns, arch, files, f"after-{len(paths):04d}")
         pidns.say(f"  {' '.join(files)} after {len(paths)} patches: "
-                  f"{result} ({time.monotonic() - t:.0f}s)")
-        if "FAIL" in result:
+                  f"{'FAIL' if fail else 'ok'} {arch} "
+                  f"({time.monotonic() - t:.0f}s)")
+        if fail:
+            pidns.say(f"    see {fail[1]}")
+            for line in fail[2]:
+                pidns.say(f"    {line}")
             failed.append(arch)
     if failed:
         raise pidns.PhaseError(f"cross compile failed: {', '.join(failed)}")

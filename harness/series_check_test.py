@@ -252,6 +252,16 @@ class Kbuild(unittest.TestCase):
         self.assertEqual(sc.new_diagnostics([], after[:1]), after[:1])
         self.assertEqual(sc.new_diagnostics(before, []), [])
 
+    def test_first_errors(self):
+        log = ("  CC      kernel/pid.o\n"
+               "../src/kernel/pid.c:1300:38: error: expected expression\n"
+               "cc1: some warnings being treated as errors\n"
+               "make[4]: *** [Makefile.build:234: kernel/pid.o] Error 1\n")
+        self.assertEqual(sc.first_errors(log), [
+            "../src/kernel/pid.c:1300:38: error: expected expression"])
+        self.assertEqual(sc.first_errors(log.replace(" error:", ":")), [
+            "make[4]: *** [Makefile.build:234: kernel/pid.o] Error 1"])
+
     def test_kbuild_objects(self):
         self.assertEqual(sc.kbuild_objects([
             "kernel/pid.c", "include/linux/pid.h", "tools/testing/a.c",
@@ -267,7 +277,9 @@ class Table(unittest.TestCase):
         {"name": "02 pid: two", "applies": True, "builds": False,
          "checkpatch": [("WARNING", "ENOSYS", "m", "a.h", "probe"),
                         ("CHECK", "LONG_LINE", "long", "b.c", None)],
-         "cross": "FAIL powerpc (build/x.log)"},
+         "cross": "FAIL powerpc",
+         "cross_failures": [("powerpc", "build/x.log", ["x.c:1:2: error: y"])],
+         "build_errors": ["../src/kernel/pid.c:3:4: error: z"]},
         {"name": "03 three", "applies": False},
     ]
 
@@ -276,7 +288,7 @@ class Table(unittest.TestCase):
             "01 rculist: one", "ok", "ok", "0/0/0", "0", "0", "-"])
         self.assertEqual(sc.row_cells(self.ROWS[1]), [
             "02 pid: two", "ok", "FAIL", "0/1/1 (1 justified)", "-", "-",
-            "FAIL powerpc (build/x.log)"])
+            "FAIL powerpc"])
         row = dict(self.ROWS[0], sparse_old=68, w1=2, w1_old=0)
         self.assertEqual(sc.row_cells(row)[4:6], ["0 (68 old)", "2"])
         self.assertEqual(sc.row_cells(self.ROWS[2]), [
@@ -285,8 +297,10 @@ class Table(unittest.TestCase):
     def test_problems(self):
         self.assertEqual(sc.row_problems(self.ROWS[0]), [])
         self.assertEqual(sc.row_problems(self.ROWS[1]), [
-            "does not build", "checkpatch CHECK:LONG_LINE in b.c: long",
-            "cross compile: FAIL powerpc (build/x.log)"])
+            "does not build\n      ../src/kernel/pid.c:3:4: error: z",
+            "checkpatch CHECK:LONG_LINE in b.c: long",
+            "cross compile for powerpc fails, see build/x.log\n"
+            "      x.c:1:2: error: y"])
         self.assertEqual(sc.row_problems(self.ROWS[2]), ["does not apply"])
         row = dict(self.ROWS[0], w1=1, w1_list=[("kernel/pid.c", 3, "w")])
         self.assertEqual(sc.row_problems(row), ["W=1 kernel/pid.c:3: w"])

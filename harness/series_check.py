@@ -663,6 +663,40 @@ def to_check(touched, series_c_files):
     return check
 
 
+def selftest_suites(touched):
+    """The kselftest suites (tools/testing/selftests/<suite>/) a patch
+    touches."""
+    return sorted({m.group(1) for f in touched for m in [re.match(
+        r"^tools/testing/selftests/([^/]+)/", f)] if m})
+
+
+def build_selftests(pidns, suites, log):
+    """Build each suite as `make check` does (static, against the uapi
+    headers of the tree as it is now); the suites that do not build."""
+    open(log, "w").close()
+    headers = os.path.join(WORK, "headers")
+    shutil.rmtree(headers, ignore_errors=True)
+    rc = pidns.sh(["make", "-C", SRC, f"O={os.path.join(WORK, 'headers-obj')}",
+                   "ARCH=x86_64", f"INSTALL_HDR_PATH={headers}",
+                   "headers_install"], log=log, check=False)
+    if rc:
+        return suites
+    inc = f"-isystem {headers}/include"
+    broken = []
+    for suite in suites:
+        d = os.path.join(SRC, "tools/testing/selftests", suite)
+        if not os.path.exists(os.path.join(d, "Makefile")):
+            continue
+        out = os.path.join(WORK, "selftests", suite)
+        shutil.rmtree(out, ignore_errors=True)
+        os.makedirs(out)
+        if pidns.sh(["make", "-C", d, f"OUTPUT={out}", "CC=gcc -static",
+                     f"KHDR_INCLUDES={inc}", f"USERCFLAGS={inc}",
+                     f"-j{os.cpu_count()}"], log=log, check=False):
+            broken.append(suite)
+    return broken
+
+
 def check_patch(pidns, index, path, args, state):
     """One patch: git am, checkpatch, build, W=1 and sparse, cross.
     state carries "series_c", the .c files of the patches so far, and
@@ -711,11 +745,22 @@ def check_patch(pidns, index, path, args, state):
                    f"-j{os.cpu_count()}", "bzImage"],
                   log=log, env=pidns.KERNEL_ENV, check=False)
     row["builds"] = rc == 0
-    row["build_seconds"] = time.monotonic() - t
     if not row["builds"]:
         with open(log, errors="replace") as f:
             row["build_errors"] = first_errors(f.read())
-    else:
+    suites = selftest_suites(touched)
+    if suites:
+        slog = os.path.join(LOGS, f"{tag}-selftests.log")
+        broken = build_selftests(pidns, suites, slog)
+        if broken:
+            row["builds"] = False
+            with open(slog, errors="replace") as f:
+                errors = first_errors(f.read())
+            row.setdefault("build_errors", []).extend(
+                [f"selftests {' '.join(broken)} do not build, see "
+                 f"{os.path.relpath(slog, REPO)}"] + errors)
+    row["build_seconds"] = time.monotonic() - t
+    if rc == 0:
         # Those the guest config builds (they have a .o now).
         check = sorted(f for f in to_check(touched, series_c_files)
                        if os.path.exists(os.path.join(obj, f[:-2] + ".o")))

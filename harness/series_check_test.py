@@ -252,6 +252,14 @@ class Kbuild(unittest.TestCase):
         self.assertEqual(sc.new_diagnostics([], after[:1]), after[:1])
         self.assertEqual(sc.new_diagnostics(before, []), [])
 
+    def test_selftest_suites(self):
+        self.assertEqual(sc.selftest_suites([
+            "tools/testing/selftests/pidns/pidns_util.h",
+            "tools/testing/selftests/pidns/Makefile",
+            "tools/testing/selftests/clone3/clone3.c",
+            "tools/testing/selftests/Makefile", "kernel/pid.c"]),
+            ["clone3", "pidns"])
+
     def test_first_errors(self):
         log = ("  CC      kernel/pid.o\n"
                "../src/kernel/pid.c:1300:38: error: expected expression\n"

@@ -9,18 +9,44 @@
 #define _GNU_SOURCE
 #endif
 #include <mqueue.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <termios.h>
 #include <sys/msg.h>
 #include <sys/ptrace.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/un.h>
+#include <linux/acct.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
 
 #include "pidns_util.h"
 #include "../kselftest_harness.h"
+
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD		76
+#endif
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD		77
+#endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD		0x04
+#endif
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER		_IO('T', 0x41)
+#endif
+
+/*
+ * Re-exec helper: started with PIDNS_BOUNDARY_EXEC_EXIT set, the program
+ * exits 0 at once (the new image of the ptrace exec cases).
+ */
+static void __attribute__((constructor(101))) exec_exit(void)
+{
+	if (getenv("PIDNS_BOUNDARY_EXEC_EXIT"))
+		_exit(0);
+}
 
 /*
  * An init in a new namespace that runs @fn and exits with its result; the
@@ -1693,6 +1719,1002 @@ TEST(loadavg_last_pid_own_ns)
 	init = run_in_ns(inner_loadavg_own, NULL);
 	ASSERT_GE(init, 0);
 	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- /proc/PID/stat and the terminal's numbers ------------------------- */
+
+/*
+ * Fields 4 (ppid), 5 (pgrp), 6 (session) and 8 (tpgid) of
+ * <procfd>/<pid>/stat (pid 0 = "self"); 0 or -1 on error.  Every one is
+ * by the proc mount's namespace, 0 for a task or group it cannot name.
+ */
+struct stat_ids {
+	long ppid, pgrp, session, tpgid;
+};
+
+static int stat_ids(int procfd, pid_t pid, struct stat_ids *ids)
+{
+	char path[64], buf[1024], *p;
+	long tty;
+
+	if (pid)
+		snprintf(path, sizeof(path), "%d/stat", pid);
+	else
+		snprintf(path, sizeof(path), "self/stat");
+	if (pidns_read_file_at(procfd, path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %ld %ld %ld %ld %ld", &ids->ppid,
+			 &ids->pgrp, &ids->session, &tty, &ids->tpgid) != 5)
+		return -1;
+	return 0;
+}
+
+/* tpgid STAT_ANY: not checked (the test's own terminal, if any). */
+#define STAT_ANY	LONG_MIN
+
+static bool stat_is(int procfd, pid_t pid, long ppid, long pgrp,
+		    long session, long tpgid)
+{
+	struct stat_ids ids;
+
+	if (stat_ids(procfd, pid, &ids))
+		return false;
+	if (ids.ppid == ppid && ids.pgrp == pgrp && ids.session == session &&
+	    (tpgid == STAT_ANY || ids.tpgid == tpgid))
+		return true;
+	fprintf(stderr, "# %d/stat: ppid %ld pgrp %ld session %ld tpgid %ld",
+		pid, ids.ppid, ids.pgrp, ids.session, ids.tpgid);
+	fprintf(stderr, ", want %ld %ld %ld %ld\n", ppid, pgrp, session, tpgid);
+	return false;
+}
+
+/* Parent-test synchronisation: up (inside -> test) and down pipes. */
+struct updown {
+	int up[2];
+	int down[2];
+	int outer_procfd;
+	pid_t test_pid;
+};
+
+static int updown_init(struct updown *u)
+{
+	u->test_pid = getpid();
+	u->outer_procfd = pidns_proc_open();
+	if (u->outer_procfd < 0 || pidns_pipe(u->up) || pidns_pipe(u->down))
+		return -1;
+	return 0;
+}
+
+/*
+ * Once the inside is started, the test drops its copies of the inside's
+ * ends, so a failed inside check makes the test's next wait see EOF.
+ */
+static void updown_started(struct updown *u)
+{
+	close(u->up[1]);
+	close(u->down[0]);
+}
+
+static int inner_stat_ids(void *arg)
+{
+	struct updown *u = arg;
+	int procfd = pidns_proc_open();
+	int hold[2];
+	pid_t c;
+
+	CHILD_CHECK(procfd >= 0 && pipe(hold) == 0);
+	/* Parent, group and session are the test's: none has a number here. */
+	CHILD_CHECK(stat_is(procfd, 1, 0, 0, 0, STAT_ANY));
+	CHILD_CHECK(stat_is(procfd, 0, 0, 0, 0, STAT_ANY));
+	pidns_post_byte(u->up[1]);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	/* A new session has no terminal: tpgid -1. */
+	CHILD_CHECK(setsid() == 1);
+	c = fork();
+	if (c == 0)
+		pidns_idle_until_released(hold);
+	CHILD_CHECK(c == 2);
+	CHILD_CHECK(stat_is(procfd, 1, 0, 1, 1, -1));
+	CHILD_CHECK(stat_is(procfd, 2, 1, 1, 1, -1));
+	/* The parent's proc, read from here: its numbers. */
+	pidns_send_int(u->up[1], pidns_self_in_proc(u->outer_procfd));
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	close(hold[1]);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	return 0;
+}
+
+/*
+ * /proc/PID/stat ppid, pgrp and session of a namespace init: 0 in its own
+ * namespace's proc while they are the outside parent's, the real numbers
+ * in the parent's proc; after setsid() 1 inside, the init's outer number
+ * outside, and a member's parent is 1 inside and the init outside.
+ */
+TEST(proc_stat_ppid_pgrp_session_both_sides)
+{
+	struct updown u;
+	pid_t init;
+	int self = 0;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	init = run_in_ns(inner_stat_ids, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
+	EXPECT_TRUE(stat_is(u.outer_procfd, init, getpid(), getpgrp(),
+			    getsid(0), STAT_ANY));
+	pidns_post_byte(u.down[1]);
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &self));
+	EXPECT_EQ(init, self);
+	EXPECT_TRUE(stat_is(u.outer_procfd, init, getpid(), init, init, -1));
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* A pty pair; the slave through TIOCGPTPEER (or its name), O_NOCTTY. */
+static int open_pty(int *master, int *slave)
+{
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0)
+		return -1;
+	if (grantpt(*master) || unlockpt(*master))
+		return -1;
+	*slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*slave < 0) {
+		const char *name = ptsname(*master);
+
+		*slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+	}
+	return *slave < 0 ? -1 : 0;
+}
+
+static pid_t tty_ioctl_pid(int fd, unsigned long req)
+{
+	pid_t pid = -2;
+
+	if (ioctl(fd, req, &pid))
+		return -1;
+	return pid;
+}
+
+static int pty_master, pty_slave;
+
+static int inner_leads_pty_session(void *arg)
+{
+	struct updown *u = arg;
+	int procfd = pidns_proc_open();
+	int hold[2];
+	pid_t c;
+
+	CHILD_CHECK(procfd >= 0 && pipe(hold) == 0);
+	CHILD_CHECK(setsid() == 1);
+	CHILD_CHECK(ioctl(pty_slave, TIOCSCTTY, 0) == 0);
+	c = fork();
+	if (c == 0)
+		pidns_idle_until_released(hold);
+	CHILD_CHECK(c == 2);
+	CHILD_CHECK(stat_is(procfd, 1, 0, 1, 1, 1));
+	CHILD_CHECK(stat_is(procfd, 2, 1, 1, 1, 1));
+	CHILD_CHECK(tty_ioctl_pid(pty_slave, TIOCGPGRP) == 1);
+	CHILD_CHECK(tty_ioctl_pid(pty_slave, TIOCGSID) == 1);
+	CHILD_CHECK(tty_ioctl_pid(pty_master, TIOCGPGRP) == 1);
+	CHILD_CHECK(tty_ioctl_pid(pty_master, TIOCGSID) == 1);
+	CHILD_CHECK(tcgetsid(pty_slave) == 1);
+	pidns_post_byte(u->up[1]);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	close(hold[1]);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	return 0;
+}
+
+/*
+ * A pty whose session and foreground group are led by a namespace init:
+ * /proc/PID/stat tpgid, TIOCGPGRP and TIOCGSID give 1 inside (slave and
+ * master alike) and the init's outer number outside.
+ */
+TEST(pty_session_led_inside_stat_tpgid_tiocgpgrp_tiocgsid)
+{
+	struct updown u;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (open_pty(&pty_master, &pty_slave))
+		SKIP(return, "no pty: %m");
+	ASSERT_EQ(0, updown_init(&u));
+	init = run_in_ns(inner_leads_pty_session, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
+	EXPECT_TRUE(stat_is(u.outer_procfd, init, getpid(), init, init,
+			    init));
+	EXPECT_EQ(init, tty_ioctl_pid(pty_master, TIOCGPGRP));
+	EXPECT_EQ(init, tty_ioctl_pid(pty_master, TIOCGSID));
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_in_outside_pty_session(void *arg)
+{
+	struct updown *u = arg;
+	int procfd = pidns_proc_open();
+
+	CHILD_CHECK(procfd >= 0);
+	/* Session and foreground group are the outside leader's. */
+	CHILD_CHECK(stat_is(procfd, 1, 0, 0, 0, 0));
+	CHILD_CHECK(tty_ioctl_pid(pty_slave, TIOCGPGRP) == 0);
+	CHILD_CHECK(tty_ioctl_pid(pty_slave, TIOCGSID) == 0);
+	CHILD_CHECK(tty_ioctl_pid(pty_master, TIOCGPGRP) == 0);
+	CHILD_CHECK(tty_ioctl_pid(pty_master, TIOCGSID) == 0);
+	pidns_post_byte(u->up[1]);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	/* Our own group in that session, made the foreground one. */
+	signal(SIGTTOU, SIG_IGN);
+	CHILD_CHECK(setpgid(0, 0) == 0);
+	CHILD_CHECK(tcsetpgrp(pty_slave, 1) == 0);
+	CHILD_CHECK(stat_is(procfd, 1, 0, 1, 0, 1));
+	CHILD_CHECK(tty_ioctl_pid(pty_slave, TIOCGPGRP) == 1);
+	CHILD_CHECK(tty_ioctl_pid(pty_slave, TIOCGSID) == 0);
+	CHILD_CHECK(tty_ioctl_pid(pty_master, TIOCGPGRP) == 1);
+	pidns_post_byte(u->up[1]);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	return 0;
+}
+
+/*
+ * The same pty led by a session leader L in the test's namespace, with a
+ * namespace init in L's session: inside, tpgid, TIOCGPGRP and TIOCGSID
+ * are 0 while group and leader are L's, tpgid and TIOCGPGRP 1 once the
+ * init's own group is in the foreground (TIOCGSID stays 0); outside they
+ * are L's numbers, then the init's group.
+ */
+TEST(pty_session_led_outside_invisible_inside)
+{
+	int initpid[2];
+	struct updown u;
+	pid_t leader, init = 0;
+
+	PIDNS_REQUIRE();
+	if (open_pty(&pty_master, &pty_slave))
+		SKIP(return, "no pty: %m");
+	ASSERT_EQ(0, updown_init(&u));
+	ASSERT_EQ(0, pidns_pipe(initpid));
+	leader = fork();
+	ASSERT_GE(leader, 0);
+	if (leader == 0) {
+		pid_t i;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		CHILD_CHECK(setsid() == getpid());
+		CHILD_CHECK(ioctl(pty_slave, TIOCSCTTY, 0) == 0);
+		i = run_in_ns(inner_in_outside_pty_session, &u);
+		CHILD_CHECK(i > 0);
+		pidns_send_int(initpid[1], i);
+		_exit(pidns_wait_status(i));
+	}
+	updown_started(&u);
+	ASSERT_EQ(0, pidns_recv_int(initpid[0], &init));
+	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
+	EXPECT_TRUE(stat_is(u.outer_procfd, init, leader, leader, leader,
+			    leader));
+	EXPECT_EQ(leader, tty_ioctl_pid(pty_master, TIOCGPGRP));
+	EXPECT_EQ(leader, tty_ioctl_pid(pty_master, TIOCGSID));
+	pidns_post_byte(u.down[1]);
+	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
+	EXPECT_TRUE(stat_is(u.outer_procfd, init, leader, init, leader,
+			    init));
+	EXPECT_EQ(init, tty_ioctl_pid(pty_master, TIOCGPGRP));
+	EXPECT_EQ(leader, tty_ioctl_pid(pty_master, TIOCGSID));
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(leader));
+}
+
+/* ---- SIGIO ---------------------------------------------------------------- */
+
+/*
+ * SIGIO (fs/fcntl.c send_sigio_to_task()) is sent by the kernel with
+ * SEND_SIG_PRIV: si_code SI_KERNEL and si_pid 0 whoever caused the I/O,
+ * so no number crosses the boundary in it; with F_SETSIG the signal
+ * carries si_fd and POLL_IN instead, and no pid either.  What does cross
+ * is the owner, in F_GETOWN, and the signal must reach the right task.
+ */
+static int sigio_pair[2];
+
+static int wait_sigio(int sig, siginfo_t *info)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	memset(info, 0, sizeof(*info));
+	return sigwaitinfo(&set, info) == sig ? 0 : -1;
+}
+
+/* Make the caller the owner of @fd's SIGIO (plain, or @sig by F_SETSIG). */
+static int own_sigio(int fd, int sig)
+{
+	if (pidns_block_signal(sig))
+		return -1;
+	if (fcntl(fd, F_SETOWN, getpid()) ||
+	    fcntl(fd, F_SETSIG, sig == SIGIO ? 0 : sig))
+		return -1;
+	return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC);
+}
+
+static int inner_owns_sigio(void *arg)
+{
+	struct updown *u = arg;
+	siginfo_t info;
+
+	CHILD_CHECK(own_sigio(sigio_pair[0], SIGIO) == 0);
+	CHILD_CHECK(fcntl(sigio_pair[0], F_GETOWN) == 1);
+	pidns_post_byte(u->up[1]);
+	CHILD_CHECK(wait_sigio(SIGIO, &info) == 0);
+	CHILD_CHECK(info.si_code == SI_KERNEL && info.si_pid == 0);
+	/* Again with F_SETSIG: si_fd and POLL_IN. */
+	CHILD_CHECK(read(sigio_pair[0], &info, 1) == 1);
+	CHILD_CHECK(own_sigio(sigio_pair[0], SIGUSR1) == 0);
+	pidns_post_byte(u->up[1]);
+	CHILD_CHECK(wait_sigio(SIGUSR1, &info) == 0);
+	CHILD_CHECK(info.si_code == POLL_IN && info.si_fd == sigio_pair[0]);
+	return 0;
+}
+
+TEST(sigio_owner_inside_io_outside)
+{
+	struct updown u;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sigio_pair));
+	init = run_in_ns(inner_owns_sigio, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
+	EXPECT_EQ(init, fcntl(sigio_pair[0], F_GETOWN));
+	ASSERT_EQ(1, write(sigio_pair[1], "x", 1));
+	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
+	ASSERT_EQ(1, write(sigio_pair[1], "y", 1));
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_does_io(void *arg)
+{
+	CHILD_CHECK(fcntl(sigio_pair[0], F_GETOWN) == 0);
+	CHILD_CHECK(write(sigio_pair[1], "x", 1) == 1);
+	return 0;
+}
+
+TEST(sigio_owner_outside_io_inside)
+{
+	siginfo_t info;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sigio_pair));
+	ASSERT_EQ(0, own_sigio(sigio_pair[0], SIGIO));
+	init = run_in_ns(inner_does_io, NULL);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, wait_sigio(SIGIO, &info));
+	EXPECT_EQ(SI_KERNEL, info.si_code);
+	EXPECT_EQ(0, info.si_pid);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- SCM_PIDFD and SO_PEERPIDFD ----------------------------------------- */
+
+/* Receive one message; return the SCM_PIDFD fd, -1 if none. */
+static int recv_scm_pidfd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	char data[16];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0)
+		return -1;
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level == SOL_SOCKET &&
+		    cmsg->cmsg_type == SCM_PIDFD) {
+			memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
+			return fd;
+		}
+	}
+	return -1;
+}
+
+static int passpidfd(int sock)
+{
+	int one = 1;
+
+	return setsockopt(sock, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
+}
+
+static int peer_pidfd(int sock)
+{
+	socklen_t len = sizeof(int);
+	int fd = -1;
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &fd, &len))
+		return -1;
+	return fd;
+}
+
+/*
+ * @pidfd names the task that is @pid in the namespace of @procfd's proc
+ * (0: a task with no number there), and @nslevels NSpid entries: the
+ * fdinfo's Pid: and first NSpid: entry.
+ */
+static bool pidfd_names(int procfd, int pidfd, long pid, int nslevels)
+{
+	long p = -2, nspid[4];
+	int n = pidfd_info(procfd, pidfd, &p, nspid, 4);
+
+	if (n == nslevels && p == pid && nspid[0] == pid)
+		return true;
+	fprintf(stderr, "# pidfd %d: Pid %ld, %d NSpid (first %ld), want %ld, %d\n",
+		pidfd, p, n, n > 0 ? nspid[0] : -2, pid, nslevels);
+	return false;
+}
+
+/*
+ * From outside, a pidfd received for an inner task is the task's: the
+ * same pidfs inode as pidfd_open() of its number, fdinfo Pid: that
+ * number, NSpid: both levels, and it can be signalled.
+ */
+static void check_outer_pidfd(struct __test_metadata *_metadata, int fd,
+			      int procfd, pid_t init)
+{
+	int mine = sys_pidfd_open(init, 0);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_GE(mine, 0);
+	EXPECT_EQ(pidns_fd_ino(mine), pidns_fd_ino(fd));
+	EXPECT_TRUE(pidfd_names(procfd, fd, init, 2));
+	EXPECT_EQ(0, sys_pidfd_send_signal(fd, 0, NULL, 0));
+	close(mine);
+}
+
+/*
+ * Inside, a pidfd received for the (invisible) test process reads Pid: 0
+ * through the namespace's proc and the test's number through the
+ * parent's proc; pidfd_send_signal() refuses it (EINVAL, as for any pidfd
+ * of a task outside the caller's namespace).
+ */
+static void inner_check_outer_pidfd(struct updown *u, int fd)
+{
+	int procfd = pidns_proc_open();
+
+	CHILD_CHECK(fd >= 0 && procfd >= 0);
+	CHILD_CHECK(pidfd_names(procfd, fd, 0, 1));
+	CHILD_CHECK(pidfd_names(u->outer_procfd, fd, u->test_pid, 1));
+	CHILD_CHECK_ERR(sys_pidfd_send_signal(fd, 0, NULL, 0), EINVAL);
+	close(procfd);
+}
+
+static int inner_sends_for_scm_pidfd(void *arg)
+{
+	struct updown *u = arg;
+
+	CHILD_CHECK(send_creds(sv[1], 0, false) == 0);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	return 0;
+}
+
+TEST(scm_pidfd_inner_sender_outer_receiver)
+{
+	struct updown u;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	if (passpidfd(sv[0]))
+		SKIP(return, "no SO_PASSPIDFD (6.5+): %m");
+	init = run_in_ns(inner_sends_for_scm_pidfd, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	check_outer_pidfd(_metadata, recv_scm_pidfd(sv[0]), u.outer_procfd,
+			  init);
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_receives_scm_pidfd(void *arg)
+{
+	struct updown *u = arg;
+
+	CHILD_CHECK(passpidfd(sv[1]) == 0);
+	pidns_post_byte(u->up[1]);
+	inner_check_outer_pidfd(u, recv_scm_pidfd(sv[1]));
+	return 0;
+}
+
+TEST(scm_pidfd_outer_sender_inner_receiver)
+{
+	struct updown u;
+	pid_t init;
+	int probe;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	probe = socket(AF_UNIX, SOCK_DGRAM, 0);
+	ASSERT_GE(probe, 0);
+	if (passpidfd(probe))
+		SKIP(return, "no SO_PASSPIDFD (6.5+): %m");
+	close(probe);
+	init = run_in_ns(inner_receives_scm_pidfd, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
+	ASSERT_EQ(0, send_creds(sv[0], 0, false));
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_connects_peerpidfd(void *arg)
+{
+	struct updown *u = arg;
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(connect(fd, (struct sockaddr *)&peer_addr,
+			    peer_addr_len) == 0);
+	/* The peer is the listener's creator, the test. */
+	inner_check_outer_pidfd(u, peer_pidfd(fd));
+	pidns_post_byte(u->up[1]);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	return 0;
+}
+
+TEST(so_peerpidfd_both_sides)
+{
+	struct updown u;
+	int lfd, cfd;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	lfd = listen_abstract();
+	ASSERT_GE(lfd, 0);
+	if (peer_pidfd(lfd) < 0 && errno == ENOPROTOOPT)
+		SKIP(return, "no SO_PEERPIDFD (6.5+)");
+	init = run_in_ns(inner_connects_peerpidfd, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	cfd = accept(lfd, NULL, NULL);
+	ASSERT_GE(cfd, 0);
+	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
+	check_outer_pidfd(_metadata, peer_pidfd(cfd), u.outer_procfd, init);
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- ptrace events: clone, vfork, exec ---------------------------------- */
+
+/* What a tracer saw: per PTRACE_EVENT_*, the message and who stopped. */
+struct trace_events {
+	unsigned long msg[8];
+	pid_t at[8];
+	unsigned int seen;	/* bit per event */
+	pid_t attached;		/* first auto-attached new tracee */
+};
+
+/*
+ * Trace @tracee (seized with the options wanted) and every task it brings
+ * along, continuing each stop and recording each event, until @tracee
+ * exits; returns its wait status, -1 on error.  No assertions: inner
+ * tracers use it too.
+ */
+static int trace_until_exit(pid_t tracee, struct trace_events *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	for (;;) {
+		unsigned long msg = 0;
+		int st, event;
+		pid_t p = waitpid(-1, &st, __WALL);
+
+		if (p < 0)
+			return -1;
+		if (WIFEXITED(st) || WIFSIGNALED(st)) {
+			if (p == tracee)
+				return st;
+			continue;
+		}
+		event = (unsigned int)st >> 16;
+		if (event == PTRACE_EVENT_STOP) {
+			if (p != tracee && !ev->attached)
+				ev->attached = p;
+			ptrace(PTRACE_CONT, p, 0, 0);
+		} else if (event > 0 && event < 8) {
+			ptrace(PTRACE_GETEVENTMSG, p, 0, &msg);
+			ev->msg[event] = msg;
+			ev->at[event] = p;
+			ev->seen |= 1U << event;
+			ptrace(PTRACE_CONT, p, 0, 0);
+		} else {
+			ptrace(PTRACE_CONT, p, 0, WSTOPSIG(st));
+		}
+	}
+}
+
+static void *exec_exit_thread(void *arg)
+{
+	char *const argv[] = { "pidns_boundary_exec", NULL };
+	char *const envp[] = { "PIDNS_BOUNDARY_EXEC_EXIT=1", NULL };
+
+	execve("/proc/self/exe", argv, envp);
+	return NULL;
+}
+
+enum { TRACEE_VFORK, TRACEE_THREAD_EXEC };
+
+/*
+ * The traced task, @first its own number: once released by @go, vfork()
+ * a child (which must be @first + 1 here) or exec from a new thread.
+ */
+static int tracee_body(int go, int what, pid_t first)
+{
+	pthread_t t;
+	pid_t c;
+
+	CHILD_CHECK(pidns_wait_byte(go));
+	if (what == TRACEE_VFORK) {
+		c = vfork();
+		if (c == 0)
+			_exit(0);
+		CHILD_CHECK(c == first + 1);
+		return pidns_wait_status(c);
+	}
+	CHILD_CHECK(pthread_create(&t, NULL, exec_exit_thread, NULL) == 0);
+	pthread_join(t, NULL);
+	return 3;
+}
+
+static int trace_go[2];
+
+static int inner_tracee_vfork(void *arg)
+{
+	return tracee_body(trace_go[0], TRACEE_VFORK, 1);
+}
+
+static int inner_tracee_thread_exec(void *arg)
+{
+	return tracee_body(trace_go[0], TRACEE_THREAD_EXEC, 1);
+}
+
+/* PTRACE_EVENT_VFORK: the new child, in the (outer) tracer's namespace. */
+TEST(ptrace_vfork_eventmsg_outer_tracer)
+{
+	struct trace_events ev;
+	pid_t init;
+	int st;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, pidns_pipe(trace_go));
+	init = run_in_ns(inner_tracee_vfork, NULL);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, init, 0, PTRACE_O_TRACEVFORK));
+	pidns_post_byte(trace_go[1]);
+	st = trace_until_exit(init, &ev);
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	ASSERT_TRUE(ev.seen & (1U << PTRACE_EVENT_VFORK));
+	EXPECT_EQ(init, ev.at[PTRACE_EVENT_VFORK]);
+	EXPECT_GT(ev.attached, 0);
+	EXPECT_NE(2, ev.attached);
+	EXPECT_EQ(ev.attached, ev.msg[PTRACE_EVENT_VFORK]);
+}
+
+/*
+ * PTRACE_EVENT_CLONE gives a new thread's id, and PTRACE_EVENT_EXEC the
+ * former thread id of a non-leader thread that execs (reported by the
+ * leader's number, which it takes over): both in the tracer's namespace.
+ */
+TEST(ptrace_clone_and_exec_eventmsg_outer_tracer)
+{
+	struct trace_events ev;
+	pid_t init;
+	int st;
+
+	PIDNS_REQUIRE();
+	if (access("/proc/self/exe", X_OK))
+		SKIP(return, "/proc/self/exe not executable");
+	ASSERT_EQ(0, pidns_pipe(trace_go));
+	init = run_in_ns(inner_tracee_thread_exec, NULL);
+	ASSERT_GE(init, 0);
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, init, 0,
+			    PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC));
+	pidns_post_byte(trace_go[1]);
+	st = trace_until_exit(init, &ev);
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	ASSERT_TRUE(ev.seen & (1U << PTRACE_EVENT_CLONE));
+	ASSERT_TRUE(ev.seen & (1U << PTRACE_EVENT_EXEC));
+	EXPECT_EQ(init, ev.at[PTRACE_EVENT_CLONE]);
+	EXPECT_GT(ev.attached, 0);
+	EXPECT_NE(2, ev.attached);
+	EXPECT_EQ(ev.attached, ev.msg[PTRACE_EVENT_CLONE]);
+	EXPECT_EQ(init, ev.at[PTRACE_EVENT_EXEC]);
+	EXPECT_EQ(ev.attached, ev.msg[PTRACE_EVENT_EXEC]);
+}
+
+/* The same with tracer and tracee (2) inside: the inner numbers, 3. */
+static int inner_traces(void *arg)
+{
+	struct trace_events ev;
+	int what = *(int *)arg;
+	int go[2], st;
+	pid_t t;
+
+	CHILD_CHECK(pipe(go) == 0);
+	t = fork();
+	if (t == 0)
+		_exit(tracee_body(go[0], what, 2));
+	CHILD_CHECK(t == 2);
+	CHILD_CHECK(ptrace(PTRACE_SEIZE, t, 0, PTRACE_O_TRACEVFORK |
+			   PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC) == 0);
+	pidns_post_byte(go[1]);
+	st = trace_until_exit(t, &ev);
+	CHILD_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CHILD_CHECK(ev.attached == 3);
+	if (what == TRACEE_VFORK) {
+		CHILD_CHECK(ev.seen == 1U << PTRACE_EVENT_VFORK);
+		CHILD_CHECK(ev.at[PTRACE_EVENT_VFORK] == 2);
+		CHILD_CHECK(ev.msg[PTRACE_EVENT_VFORK] == 3);
+	} else {
+		CHILD_CHECK(ev.seen == ((1U << PTRACE_EVENT_CLONE) |
+					(1U << PTRACE_EVENT_EXEC)));
+		CHILD_CHECK(ev.at[PTRACE_EVENT_CLONE] == 2);
+		CHILD_CHECK(ev.msg[PTRACE_EVENT_CLONE] == 3);
+		CHILD_CHECK(ev.at[PTRACE_EVENT_EXEC] == 2);
+		CHILD_CHECK(ev.msg[PTRACE_EVENT_EXEC] == 3);
+	}
+	return 0;
+}
+
+TEST(ptrace_vfork_clone_exec_eventmsg_inner_tracer)
+{
+	int what[2] = { TRACEE_VFORK, TRACEE_THREAD_EXEC };
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (access("/proc/self/exe", X_OK))
+		SKIP(return, "/proc/self/exe not executable");
+	for (int i = 0; i < 2; i++) {
+		init = run_in_ns(inner_traces, &what[i]);
+		ASSERT_GE(init, 0);
+		EXPECT_EQ(0, pidns_wait_status(init));
+	}
+}
+
+/* ---- /dev/mqueue NOTIFY_PID -------------------------------------------- */
+
+/*
+ * ipc/mqueue.c mqueue_read_file() prints the notification owner with
+ * pid_vnr(): by the reader's namespace, 0 when it cannot name the owner.
+ * The owner itself must not read it: closing any file of the queue
+ * (mqueue_flush_file()) removes the closer's own registration.
+ */
+static int mqueue_fs_open(void)
+{
+	int fsfd, mfd = -1;
+
+	fsfd = syscall(__NR_fsopen, "mqueue", FSOPEN_CLOEXEC);
+	if (fsfd >= 0) {
+		if (!syscall(__NR_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL,
+			     NULL, 0))
+			mfd = syscall(__NR_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
+		close(fsfd);
+	}
+	if (mfd < 0)
+		mfd = open("/dev/mqueue", O_DIRECTORY | O_CLOEXEC);
+	return mfd;
+}
+
+/* NOTIFY_PID of the test queue, read by the caller; -2 on error. */
+static int mq_notify_pid(int mqfs)
+{
+	char buf[256], *p;
+
+	if (pidns_read_file_at(mqfs, mq_name + 1, buf, sizeof(buf)) <= 0)
+		return -2;
+	p = strstr(buf, "NOTIFY_PID:");
+	if (!p || !strstr(buf, "SIGNO:10 ")) {
+		fprintf(stderr, "# %s: %s", mq_name + 1, buf);
+		return -2;
+	}
+	return atoi(p + strlen("NOTIFY_PID:"));
+}
+
+static int mqfs;
+
+static int inner_member_registers(void *arg)
+{
+	struct updown *u = arg;
+	int reg[2];
+	pid_t c;
+
+	CHILD_CHECK(pipe(reg) == 0);
+	c = fork();
+	if (c == 0) {
+		CHILD_CHECK(notify_me(test_mq, SIGUSR1) == 0);
+		pidns_post_byte(reg[1]);
+		pidns_send_int(u->up[1], pidns_self_in_proc(u->outer_procfd));
+		CHILD_CHECK(pidns_wait_byte(u->down[0]));
+		_exit(0);
+	}
+	CHILD_CHECK(c == 2);
+	close(reg[1]);
+	CHILD_CHECK(pidns_wait_byte(reg[0]));
+	/* The init reads the owner, member 2, by its number here. */
+	CHILD_CHECK(mq_notify_pid(mqfs) == 2);
+	return pidns_wait_status(c);
+}
+
+TEST(mqueue_notify_pid_registered_inside)
+{
+	struct updown u;
+	pid_t init;
+	int member = 0;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	test_mq = open_test_mq();
+	if (test_mq == (mqd_t)-1)
+		SKIP(return, "no POSIX message queues: %m");
+	mqfs = mqueue_fs_open();
+	if (mqfs < 0) {
+		mq_unlink(mq_name);
+		SKIP(return, "no mqueue filesystem: %m");
+	}
+	init = run_in_ns(inner_member_registers, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &member));
+	ASSERT_GT(member, 2);
+	EXPECT_EQ(member, mq_notify_pid(mqfs));
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	mq_unlink(mq_name);
+}
+
+static int inner_reads_notify_pid(void *arg)
+{
+	CHILD_CHECK(mq_notify_pid(mqfs) == 0);
+	return 0;
+}
+
+TEST(mqueue_notify_pid_registered_outside)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	test_mq = open_test_mq();
+	if (test_mq == (mqd_t)-1)
+		SKIP(return, "no POSIX message queues: %m");
+	mqfs = mqueue_fs_open();
+	if (mqfs < 0) {
+		mq_unlink(mq_name);
+		SKIP(return, "no mqueue filesystem: %m");
+	}
+	ASSERT_EQ(0, notify_me(test_mq, SIGUSR1));
+	init = run_in_ns(inner_reads_notify_pid, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	/* Last: our own read ends our registration (see above). */
+	EXPECT_EQ(getpid(), mq_notify_pid(mqfs));
+	mq_unlink(mq_name);
+}
+
+/* ---- BSD process accounting -------------------------------------------- */
+
+/*
+ * kernel/acct.c: accounting is per pid namespace, an exit is written to
+ * the file of its own namespace and of every ancestor that has one, and
+ * fill_ac() puts ac_pid and ac_ppid by the namespace of that file's
+ * acct() caller, 0 for a parent it cannot name.  Namespace A (its init
+ * switched accounting on) holds B (its init did too); B's init forks C.
+ */
+static char acct_path[2][64];
+
+static int acct_b_init(void *arg)
+{
+	pid_t c;
+
+	CHILD_CHECK(acct(acct_path[1]) == 0);
+	prctl(PR_SET_NAME, "pidns-acct-b");
+	c = fork();
+	if (c == 0) {
+		prctl(PR_SET_NAME, "pidns-acct-c");
+		_exit(7);
+	}
+	CHILD_CHECK(c == 2);
+	CHILD_CHECK(pidns_wait_status(c) == 7);
+	return 0;	/* B's accounting stays on: this exit is in it too */
+}
+
+static int acct_a_init(void *arg)
+{
+	pid_t b;
+
+	if (acct(acct_path[0]))
+		return errno == ENOSYS ? 4 : 5;
+	b = run_in_ns(acct_b_init, NULL);
+	CHILD_CHECK(b == 2);
+	CHILD_CHECK(pidns_wait_status(b) == 0);
+	CHILD_CHECK(acct(NULL) == 0);
+	return 0;
+}
+
+/* ac_pid and ac_ppid of the record for @comm in @fd, false if none. */
+static bool acct_record(int fd, const char *comm, long *pid, long *ppid)
+{
+	struct acct_v3 rec;
+	off_t off = 0;
+
+	while (pread(fd, &rec, sizeof(rec), off) == sizeof(rec)) {
+		off += sizeof(rec);
+		if ((rec.ac_version & 0x0f) != 3 ||
+		    strncmp(rec.ac_comm, comm, sizeof(rec.ac_comm)))
+			continue;
+		*pid = rec.ac_pid;
+		*ppid = rec.ac_ppid;
+		return true;
+	}
+	return false;
+}
+
+TEST(acct_v3_pid_ppid_by_the_acct_namespace)
+{
+	struct acct_v3 first;
+	long pid = -1, ppid = -1;
+	int fd[2], st;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	for (int i = 0; i < 2; i++) {
+		snprintf(acct_path[i], sizeof(acct_path[i]),
+			 "/tmp/pidns-acct-%d-XXXXXX", i);
+		fd[i] = mkstemp(acct_path[i]);
+		if (fd[i] < 0)
+			SKIP(return, "no writable /tmp: %m");
+	}
+	init = run_in_ns(acct_a_init, NULL);
+	ASSERT_GE(init, 0);
+	st = pidns_wait_status(init);
+	unlink(acct_path[0]);
+	unlink(acct_path[1]);
+	if (st == 4)
+		SKIP(return, "no process accounting (CONFIG_BSD_PROCESS_ACCT)");
+	ASSERT_EQ(0, st);
+	ASSERT_EQ(sizeof(first), pread(fd[1], &first, sizeof(first), 0));
+	if ((first.ac_version & 0x0f) != 3)
+		SKIP(return, "accounting records are v%d, not v3",
+		     first.ac_version & 0x0f);
+	/* B's file: C is 2 with parent 1; B's init 1, its parent invisible. */
+	ASSERT_TRUE(acct_record(fd[1], "pidns-acct-c", &pid, &ppid));
+	EXPECT_EQ(2, pid);
+	EXPECT_EQ(1, ppid);
+	ASSERT_TRUE(acct_record(fd[1], "pidns-acct-b", &pid, &ppid));
+	EXPECT_EQ(1, pid);
+	EXPECT_EQ(0, ppid);
+	/* A's file: C is 3 with parent 2 (B's init), which is 2, parent 1. */
+	ASSERT_TRUE(acct_record(fd[0], "pidns-acct-c", &pid, &ppid));
+	EXPECT_EQ(3, pid);
+	EXPECT_EQ(2, ppid);
+	ASSERT_TRUE(acct_record(fd[0], "pidns-acct-b", &pid, &ppid));
+	EXPECT_EQ(2, pid);
+	EXPECT_EQ(1, ppid);
 }
 
 TEST_HARNESS_MAIN

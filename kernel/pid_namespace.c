@@ -359,6 +359,34 @@ static void pidns_wait_until_empty(struct pid_namespace *ns,
 }
 
 /**
+ * pidns_set_init_signals() - Choose how an init takes signals from outside.
+ * @ns: The pid namespace.
+ * @ordinary: Whether its init takes the signals sent from an ancestor
+ *	namespace like an ordinary task (their default action applies), or
+ *	is protected from them as from its own namespace's (the default).
+ *
+ * The mode decides how the init answers tasks outside @ns, so only such a
+ * task may choose it: one whose active namespace is a strict ancestor of
+ * @ns, with CAP_SYS_ADMIN over @ns's owning user namespace (the runtime
+ * that made it).  From inside, even a privileged init cannot turn the mode
+ * off and make itself harder to stop from outside.  The global init has
+ * nothing outside it and stays protected.
+ *
+ * Context: Process context.
+ * Return: 0, or -EPERM if the caller may not set the mode of @ns.
+ */
+int pidns_set_init_signals(struct pid_namespace *ns, bool ordinary)
+{
+	struct pid_namespace *active = task_active_pid_ns(current);
+
+	if (ns == active || !pidns_within(ns, active) ||
+	    !ns_capable(ns->user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	WRITE_ONCE(ns->init_signals_ordinary, ordinary);
+	return 0;
+}
+
+/**
  * zap_pid_ns_processes() - Empty a pid namespace whose init is exiting.
  * @pid_ns: The namespace; the caller is its last live init thread.
  *

@@ -47,6 +47,9 @@ struct fs_pin;
  * @user_ns: The user namespace that owns this one.
  * @ucounts: The %UCOUNT_PID_NAMESPACES charge this namespace holds.
  * @reboot: Exit code of the init after a reboot(2) in here, or 0.
+ * @init_signals_ordinary: The init takes signals sent from outside, from
+ *	an ancestor, like an ordinary task; set only from outside, see
+ *	pidns_set_init_signals().  Not inherited: a child starts protected.
  * @ns: Reference count, inode number and operations for nsfs.
  * @rcu: Frees the namespace after a grace period.
  * @memfd_noexec_scope: vm.memfd_noexec of this namespace.
@@ -65,6 +68,7 @@ struct pid_namespace {
 	struct user_namespace *user_ns;
 	struct ucounts *ucounts;
 	int reboot;
+	bool init_signals_ordinary;
 	struct ns_common ns;
 	struct rcu_head rcu;
 #if defined(CONFIG_SYSCTL) && defined(CONFIG_MEMFD_CREATE)
@@ -105,6 +109,16 @@ void pidmap_init(struct pid_namespace *ns);
 void pidmap_destroy(struct pid_namespace *ns);
 void pidmap_set_last_pid(struct pid_namespace *ns, int last);
 
+/*
+ * Does the init of @ns take signals from outside like an ordinary task?
+ * Read locklessly when a signal is sent; a mode change applies to the
+ * signals sent after it.
+ */
+static inline bool pidns_init_signals_ordinary(const struct pid_namespace *ns)
+{
+	return READ_ONCE(ns->init_signals_ordinary);
+}
+
 #ifdef CONFIG_PID_NS
 static inline struct pid_namespace *get_pid_ns(struct pid_namespace *ns)
 {
@@ -142,6 +156,7 @@ struct pid_namespace *copy_pid_ns(unsigned long flags,
 void zap_pid_ns_processes(struct pid_namespace *pid_ns);
 int reboot_pid_ns(struct pid_namespace *pid_ns, int cmd);
 void put_pid_ns(struct pid_namespace *ns);
+int pidns_set_init_signals(struct pid_namespace *ns, bool ordinary);
 
 #else /* !CONFIG_PID_NS */
 #include <linux/err.h>
@@ -176,6 +191,13 @@ static inline void zap_pid_ns_processes(struct pid_namespace *ns)
 static inline int reboot_pid_ns(struct pid_namespace *pid_ns, int cmd)
 {
 	return 0;
+}
+
+static inline int pidns_set_init_signals(struct pid_namespace *ns,
+					 bool ordinary)
+{
+	/* init_pid_ns is the only namespace, and nobody is outside it. */
+	return -EPERM;
 }
 #endif /* CONFIG_PID_NS */
 

@@ -565,11 +565,13 @@ def base_repo(pidns):
 
 
 def kbuild_objects(files):
-    """The .c files of a list that kbuild would compile to a .o (kernel
-    sources, not tools/ or scripts/ or Documentation/)."""
+    """The .c files of a list that the x86 kernel build could compile to a
+    .o (kernel sources: not tools/, scripts/, Documentation/, nor another
+    architecture's arch/, which is the cross compile's)."""
     return sorted(f for f in files if f.endswith(".c") and not
                   f.startswith(("tools/", "scripts/", "Documentation/",
-                                "samples/", "usr/")))
+                                "samples/", "usr/")) and not
+                  re.match(r"^arch/(?!x86/)", f))
 
 
 def cross_make(pidns, arch, obj, *targets, log, check=True):
@@ -699,8 +701,9 @@ def build_selftests(pidns, suites, log):
 
 def check_patch(pidns, index, path, args, state):
     """One patch: git am, checkpatch, build, W=1 and sparse, cross.
-    state carries "series_c", the .c files of the patches so far, and
-    "last", the W=1 and sparse diagnostics of the last patch that built."""
+    state carries "series_c", the .c files of the patches so far, "built",
+    whether the last patch built, and "last", the W=1 and sparse
+    diagnostics of the last patch that built."""
     series_c_files = state["series_c"]
     with open(path, errors="replace") as f:
         mail = f.read()
@@ -719,7 +722,9 @@ def check_patch(pidns, index, path, args, state):
                 LOGS, f"{tag}-w1-sparse-before.log"))
             # When the tree before does not build (the patch before broke
             # it), the last one that built is the baseline.
-            before = state["last"] if rc and state["last"] else (cc, sparse)
+            before = (cc, sparse)
+            if not state["built"] and state["last"]:
+                before = state["last"]
     res = _git(SRC, "am", "-q", path)
     row["applies"] = res.returncode == 0
     if not row["applies"]:
@@ -760,6 +765,7 @@ def check_patch(pidns, index, path, args, state):
                 [f"selftests {' '.join(broken)} do not build, see "
                  f"{os.path.relpath(slog, REPO)}"] + errors)
     row["build_seconds"] = time.monotonic() - t
+    state["built"] = row["builds"]
     if rc == 0:
         # Those the guest config builds (they have a .o now).
         check = sorted(f for f in to_check(touched, series_c_files)
@@ -816,7 +822,7 @@ def full_check(args):
     if not args.no_build:
         pidns.configure(KERNEL, CONFIG)
     rows = []
-    state = {"series_c": set(), "last": None}
+    state = {"series_c": set(), "last": None, "built": True}
     for i, p in enumerate(paths, 1):
         if i > last:
             break

@@ -273,8 +273,9 @@ class Kbuild(unittest.TestCase):
     def test_kbuild_objects(self):
         self.assertEqual(sc.kbuild_objects([
             "kernel/pid.c", "include/linux/pid.h", "tools/testing/a.c",
-            "arch/powerpc/platforms/cell/spufs/sched.c", "scripts/x.c"]),
-            ["arch/powerpc/platforms/cell/spufs/sched.c", "kernel/pid.c"])
+            "arch/powerpc/platforms/cell/spufs/sched.c", "scripts/x.c",
+            "arch/x86/kernel/process.c"]),
+            ["arch/x86/kernel/process.c", "kernel/pid.c"])
 
 
 class Table(unittest.TestCase):

@@ -44,7 +44,6 @@ no kernel build and takes seconds.
 
 import argparse
 import concurrent.futures
-import fnmatch
 import os
 import re
 import shutil
@@ -814,6 +813,10 @@ def full_check(args):
     if not paths:
         raise pidns.PhaseError("out/series has no patches")
     last = args.to or len(paths)
+    # The logs of each patch are this run's (the series may be shorter).
+    for f in os.listdir(LOGS):
+        if re.match(r"^\d{4}-", f):
+            os.unlink(os.path.join(LOGS, f))
 
     @pidns.phase("repo: the pristine base as a git repository")
     def repo():
@@ -851,7 +854,8 @@ def full_check(args):
     print(table)
     os.makedirs(OUT, exist_ok=True)
     with open(TABLE, "w") as f:
-        f.write(f"# make series-check\n\n{len(rows)} patches of out/series"
+        f.write(f"# make series-check\n\n{len(rows)} patches of "
+                f"{args.series or 'out/series'}"
                 f", {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
                 f", {time.monotonic() - pidns.T0:.0f}s\n\n")
         f.write(format_table(rows, markdown=True))

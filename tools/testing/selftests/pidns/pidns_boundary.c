@@ -20,6 +20,7 @@
 #include <linux/acct.h>
 #include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/perf_event.h>
 #include <linux/seccomp.h>
 
 #include "pidns_util.h"
@@ -1774,6 +1775,7 @@ struct updown {
 	int up[2];
 	int down[2];
 	int outer_procfd;
+	int fdsock;	/* a socket to the test, where fds are passed */
 	pid_t test_pid;
 };
 
@@ -2715,6 +2717,187 @@ TEST(acct_v3_pid_ppid_by_the_acct_namespace)
 	ASSERT_TRUE(acct_record(fd[0], "pidns-acct-b", &pid, &ppid));
 	EXPECT_EQ(2, pid);
 	EXPECT_EQ(1, ppid);
+}
+
+/* ---- perf task records ---------------------------------------------------- */
+
+/*
+ * kernel/events/core.c perf_event_task_output(): PERF_RECORD_FORK and
+ * PERF_RECORD_EXIT carry pid/tid and ppid/ptid by the namespace of the
+ * event's opener (event->ns, perf_event_pid()), 0 for a task it cannot
+ * name.  A software dummy event with attr.task on the namespace init.
+ */
+struct perf_task_rec {
+	struct perf_event_header header;
+	uint32_t pid, ppid, tid, ptid;
+	uint64_t time;
+};
+
+#define PERF_DATA_PAGES	8
+
+static int perf_task_event(pid_t pid)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_DUMMY,
+		.task = 1,
+	};
+
+	return syscall(__NR_perf_event_open, &attr, pid, -1, -1,
+		       PERF_FLAG_FD_CLOEXEC);
+}
+
+static void *perf_map(int fd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, (1 + PERF_DATA_PAGES) * page,
+		       PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* The first record of @type in the ring buffer at @map; false if none. */
+static bool perf_find(void *map, uint32_t type, struct perf_task_rec *out)
+{
+	struct perf_event_mmap_page *meta = map;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	uint64_t size = meta->data_size ? meta->data_size :
+			PERF_DATA_PAGES * page;
+	char *data = (char *)map + (meta->data_offset ? meta->data_offset :
+				    page);
+	uint64_t off = 0;
+
+	while (off + sizeof(struct perf_event_header) <= head && off < size) {
+		struct perf_event_header *h = (void *)(data + off % size);
+
+		if (!h->size)
+			break;
+		if (h->type == type && h->size >= sizeof(*out) &&
+		    off % size + sizeof(*out) <= size) {
+			memcpy(out, h, sizeof(*out));
+			return true;
+		}
+		off += h->size;
+	}
+	return false;
+}
+
+static bool perf_task_is(void *map, uint32_t type, uint32_t pid,
+			 uint32_t ppid)
+{
+	struct perf_task_rec r;
+
+	if (!perf_find(map, type, &r)) {
+		fprintf(stderr, "# no perf record of type %u\n", type);
+		return false;
+	}
+	if (r.pid == pid && r.tid == pid && r.ppid == ppid && r.ptid == ppid)
+		return true;
+	fprintf(stderr, "# perf record %u: pid %u tid %u ppid %u ptid %u, want %u/%u\n",
+		type, r.pid, r.tid, r.ppid, r.ptid, pid, ppid);
+	return false;
+}
+
+static int inner_forks_for_perf(void *arg)
+{
+	struct updown *u = arg;
+	pid_t c;
+
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	c = fork();
+	if (c == 0) {
+		pidns_send_int(u->up[1], pidns_self_in_proc(u->outer_procfd));
+		_exit(0);
+	}
+	CHILD_CHECK(c == 2);
+	return pidns_wait_status(c);
+}
+
+/*
+ * Opened outside, on the init: its fork of member 2 is reported with the
+ * outer numbers, and its own exit with the test as the parent.
+ */
+TEST(perf_task_records_outer_opener)
+{
+	struct updown u;
+	int fd, child = 0;
+	pid_t init;
+	void *map;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	init = run_in_ns(inner_forks_for_perf, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	fd = perf_task_event(init);
+	if (fd < 0) {
+		pidns_post_byte(u.down[1]);
+		pidns_wait_status(init);
+		SKIP(return, "no perf_event_open (CONFIG_PERF_EVENTS): %m");
+	}
+	map = perf_map(fd);
+	ASSERT_NE(NULL, map);
+	pidns_post_byte(u.down[1]);
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &child));
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_FORK, child, init));
+	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_EXIT, init, getpid()));
+}
+
+static int inner_opens_perf(void *arg)
+{
+	struct updown *u = arg;
+	int fd = perf_task_event(0);
+	pid_t c;
+
+	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
+	if (fd < 0)
+		return 4;
+	/* The buffer must be mapped before anything is recorded. */
+	CHILD_CHECK(pidns_send_fd(u->fdsock, fd) == 0);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	c = fork();
+	if (c == 0)
+		_exit(0);
+	CHILD_CHECK(c == 2);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+	return 0;
+}
+
+/*
+ * Opened inside by the init on itself (the buffer mapped and read by the
+ * test): the fork is 2 from 1, the exit is 1 with parent 0.
+ */
+TEST(perf_task_records_inner_opener)
+{
+	int pair[2], fd, err = -1;
+	struct updown u;
+	pid_t init;
+	void *map;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, pair));
+	u.fdsock = pair[1];
+	init = run_in_ns(inner_opens_perf, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &err));
+	if (err) {
+		pidns_wait_status(init);
+		SKIP(return, "no perf_event_open (CONFIG_PERF_EVENTS): %s",
+		     strerror(err));
+	}
+	fd = pidns_recv_fd(pair[0]);
+	ASSERT_GE(fd, 0);
+	map = perf_map(fd);
+	ASSERT_NE(NULL, map);
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_FORK, 2, 1));
+	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_EXIT, 1, 0));
 }
 
 TEST_HARNESS_MAIN

@@ -980,6 +980,7 @@ def cmd_check(args):
     setup()
     unpack_base()
     make_series()        # cheap, and proves the series still applies
+    check_series()       # every mail: checkpatch --strict clean or justified
     prepare_trees()      # the tests are always built from our tree
     bzimage = kernel_for(args.kernel, args.config)
     install_headers()
@@ -1209,6 +1210,12 @@ def cmd_shell(args):
 def make_series():
     series.make(REPO, src_dir("stock"), os.path.join(OUT, "series"),
                 owned_files(), say, PhaseError)
+
+
+@phase("series: checkpatch --strict of every mail")
+def check_series():
+    import series_check
+    series_check.cheap_check(say, PhaseError)
 
 
 def cmd_series(args):

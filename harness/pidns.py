@@ -1083,23 +1083,27 @@ def with_libraries(binary, dest):
     return entries
 
 
-@phase("fuzz: build nsrun")
-def build_nsrun():
+def build_guest_tool(name):
+    """Build harness/guest/NAME.c statically; return its initramfs entry."""
     out = os.path.join(BUILD, "guest")
     os.makedirs(out, exist_ok=True)
-    exe = os.path.join(out, "nsrun")
+    exe = os.path.join(out, name)
     sh(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", exe,
-        os.path.join(HARNESS, "guest", "nsrun.c")],
-       log=os.path.join(LOGS, "nsrun.log"))
-    return exe
+        os.path.join(HARNESS, "guest", f"{name}.c")],
+       log=os.path.join(LOGS, f"{name}.log"))
+    with open(exe, "rb") as fh:
+        return (f"bin/{name}", 0o100755, fh.read())
+
+
+@phase("fuzz: build nsrun")
+def build_nsrun():
+    return build_guest_tool("nsrun")
 
 
 def cmd_fuzz(args):
     setup()
     bzimage = kernel_for(args.kernel, args.config)
-    nsrun = build_nsrun()
-    with open(nsrun, "rb") as fh:
-        extra = [("bin/nsrun", 0o100755, fh.read())]
+    extra = [build_nsrun()]
     extra += with_libraries("/usr/bin/trinity", "bin/trinity")
     conf = (f"SECONDS_TOTAL={args.seconds}\nMAX_SYSCALLS={FUZZ_MAX_SYSCALLS}\n"
             f"DEPTH={FUZZ_DEPTH}\nSYSCALLS='{' '.join(FUZZ_SYSCALLS)}'\n")
@@ -1176,7 +1180,7 @@ def fuzz_report(console, results, kernel, config):
 def cmd_run(args):
     setup()
     bzimage = kernel_for(args.kernel, args.config)
-    initrd = initramfs("demo", [])
+    initrd = initramfs("demo", [], extra=[build_guest_tool("initsig")])
     ok = []
 
     def show(line):

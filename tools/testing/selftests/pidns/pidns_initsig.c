@@ -1,0 +1,1214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The init signal mode of a pid namespace (NS_SET_PIDNS_INIT_SIGNALS):
+ * PROTECTED, the default, is 6.12's rule; with ORDINARY a signal from
+ * outside the namespace (an ancestor) reaches the init as it would an
+ * ordinary task, while signals from inside and those the kernel makes
+ * keep the init protected.  Each source of a signal and disposition of it
+ * is one case, run in both modes (the fixture variants).  Then who may
+ * set the mode, with what errno when not, and what reads it back.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#include "pidns_util.h"
+#include "../kselftest_harness.h"
+
+#ifndef PIDNS_INIT_SIGNALS_PROTECTED
+#define PIDNS_INIT_SIGNALS_PROTECTED	0
+#endif
+#ifndef PIDNS_INIT_SIGNALS_ORDINARY
+#define PIDNS_INIT_SIGNALS_ORDINARY	1
+#endif
+#ifndef NS_SET_PIDNS_INIT_SIGNALS
+#define NS_SET_PIDNS_INIT_SIGNALS	_IO(NSIO, 0x40)
+#endif
+#ifndef NS_GET_PIDNS_INIT_SIGNALS
+#define NS_GET_PIDNS_INIT_SIGNALS	_IO(NSIO, 0x41)
+#endif
+
+static int set_mode(int nsfd, unsigned long mode)
+{
+	return ioctl(nsfd, NS_SET_PIDNS_INIT_SIGNALS, mode);
+}
+
+static int get_mode(int nsfd)
+{
+	return ioctl(nsfd, NS_GET_PIDNS_INIT_SIGNALS);
+}
+
+/* The pid namespace of @pid, a number of the proc at @procfd. */
+static int open_pidns_at(int procfd, pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%d/ns/pid", pid);
+	return openat(procfd, path, O_RDONLY | O_CLOEXEC);
+}
+
+/* Where a signal comes from. */
+enum source {
+	SRC_KILL,	/* the test: kill(pid) */
+	SRC_PIDFD,	/* the test: pidfd_send_signal() */
+	SRC_PGRP,	/* the test: kill(-pgrp), init leads the group */
+	SRC_KILL_ALL,	/* kill(-1) by a process of the parent namespace */
+	SRC_KERNEL,	/* the init's alarm(): SIGALRM, SEND_SIG_PRIV */
+	SRC_MEMBER,	/* member 2 of the namespace: kill(1, sig) */
+	SRC_SELF,	/* the init itself: raise() */
+};
+
+/* What the init does with the signal. */
+enum disposition {
+	DISP_DEFAULT,	/* SIG_DFL */
+	DISP_IGNORE,	/* SIG_IGN */
+	DISP_HANDLE,	/* pidns_record_signal() */
+	DISP_BLOCK,	/* SIG_DFL but blocked; unblocked once it is pending */
+};
+
+enum outcome {
+	SURVIVES,	/* still answers after the signal, exits 0 */
+	DIES,		/* killed by the signal */
+};
+
+static bool source_outside(int src)
+{
+	return src == SRC_KILL || src == SRC_PIDFD || src == SRC_PGRP ||
+	       src == SRC_KILL_ALL;
+}
+
+struct initsig_shared {
+	struct pidns_sigrec rec;	/* what the init's handler saw */
+	pid_t outer;			/* the init's number for the test */
+	int code, status;		/* its waitid() result (kill(-1) case) */
+	pid_t members[3];		/* members' numbers for the test */
+};
+
+FIXTURE(initsig) {
+	pid_t init;		/* the test's child: the init, or A's for kill(-1) */
+	int procfd;		/* a proc of the test's namespace */
+	int up[2];		/* init -> test: 'R'eady, 'A'live; EOF = dead */
+	int down[2];		/* test -> init: 'G'o (signal sent); EOF: exit */
+	int go[2];		/* test -> kill(-1) helper */
+	int sent[2];		/* kill(-1) helper -> test: its result */
+	struct initsig_shared *sh;
+};
+
+FIXTURE_VARIANT(initsig) {
+	unsigned long mode;
+};
+
+FIXTURE_VARIANT_ADD(initsig, protected) {
+	.mode = PIDNS_INIT_SIGNALS_PROTECTED,
+};
+
+FIXTURE_VARIANT_ADD(initsig, ordinary) {
+	.mode = PIDNS_INIT_SIGNALS_ORDINARY,
+};
+
+FIXTURE_SETUP(initsig)
+{
+	PIDNS_REQUIRE();
+	self->init = -1;
+	self->sh = pidns_shared_alloc(sizeof(*self->sh));
+	ASSERT_NE(NULL, self->sh);
+	pidns_sigrec = &self->sh->rec;
+	self->procfd = pidns_proc_open();
+	ASSERT_GE(self->procfd, 0);
+	ASSERT_EQ(0, pidns_pipe(self->up));
+	ASSERT_EQ(0, pidns_pipe(self->down));
+	ASSERT_EQ(0, pidns_pipe(self->go));
+	ASSERT_EQ(0, pidns_pipe(self->sent));
+	/* A write to a dead init's pipe must fail, not kill the test. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+FIXTURE_TEARDOWN(initsig)
+{
+	if (self->init > 0) {
+		kill(self->init, SIGKILL);
+		waitpid(self->init, NULL, __WALL);
+	}
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Poll (bounded) until @sig is pending for the caller. */
+static bool wait_pending(int sig)
+{
+	sigset_t set;
+
+	for (int i = 0; i < 500; i++) {
+		if (sigpending(&set) == 0 && sigismember(&set, sig))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Poll (bounded) until the alarm() has fired, its signal sent. */
+static bool wait_alarm_fired(void)
+{
+	struct itimerval it;
+
+	for (int i = 0; i < 500; i++) {
+		if (getitimer(ITIMER_REAL, &it))
+			return false;
+		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * The init under test.  Sets up @disp for @sig, posts 'R', waits for 'G'
+ * (an outside sender has sent the signal by then), makes an inside or
+ * kernel signal itself, finishes the disposition (waits for the handler;
+ * unblocks a blocked signal), posts 'A' if it is still alive and exits 0
+ * on EOF of down.
+ */
+static __noreturn void init_body(struct _test_data_initsig *self, int src,
+				 int disp, int sig)
+{
+	struct rlimit no_core = { 0, 0 };
+	sigset_t set;
+	pid_t c;
+
+	close(self->up[0]);
+	close(self->down[1]);
+	close(self->go[1]);
+	close(self->sent[1]);
+	self->sh->outer = pidns_self_in_proc(self->procfd);
+	CHILD_CHECK(self->sh->outer > 0);
+	CHILD_CHECK(setrlimit(RLIMIT_CORE, &no_core) == 0);
+	if (src == SRC_PGRP)
+		CHILD_CHECK(setpgid(0, 0) == 0);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	if (sig != SIGKILL && sig != SIGSTOP) {
+		switch (disp) {
+		case DISP_DEFAULT:
+			CHILD_CHECK(signal(sig, SIG_DFL) != SIG_ERR);
+			break;
+		case DISP_IGNORE:
+			CHILD_CHECK(signal(sig, SIG_IGN) != SIG_ERR);
+			break;
+		case DISP_HANDLE:
+			/* Blocked until pidns_wait_signal(). */
+			CHILD_CHECK(pidns_catch_signal(sig) == 0);
+			break;
+		case DISP_BLOCK:
+			CHILD_CHECK(signal(sig, SIG_DFL) != SIG_ERR);
+			CHILD_CHECK(sigprocmask(SIG_BLOCK, &set, NULL) == 0);
+			break;
+		}
+	}
+	CHILD_CHECK(pidns_post_byte(self->up[1]) == 0);
+	CHILD_CHECK(pidns_wait_byte(self->down[0]));
+
+	switch (src) {
+	case SRC_KERNEL:
+		alarm(1);
+		break;
+	case SRC_MEMBER:
+		c = fork();
+		CHILD_CHECK(c >= 0);
+		if (c == 0)
+			_exit(kill(1, sig) == 0 ? 0 : 1);
+		CHILD_CHECK(c == 2);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		break;
+	case SRC_SELF:
+		CHILD_CHECK(raise(sig) == 0);
+		break;
+	default:
+		break;	/* sent from outside before 'G' */
+	}
+
+	switch (disp) {
+	case DISP_HANDLE:
+	case DISP_BLOCK:
+		/* Whoever sent it, it is pending now (alarm: soon). */
+		CHILD_CHECK(wait_pending(sig));
+		if (disp == DISP_HANDLE) {
+			pidns_wait_signal();
+		} else {
+			CHILD_CHECK(sigprocmask(SIG_UNBLOCK, &set, NULL) == 0);
+			/* A system call gives the kernel a chance to act. */
+			getppid();
+		}
+		break;
+	default:
+		if (src == SRC_KERNEL)
+			CHILD_CHECK(wait_alarm_fired());
+		getppid();
+		break;
+	}
+	CHILD_CHECK(pidns_post_byte(self->up[1]) == 0);
+	pidns_wait_byte(self->down[0]);
+	_exit(0);
+}
+
+/*
+ * For kill(-1): the test's child is the init of a namespace A, whose
+ * child is the init under test (of B, nested in A), and whose other
+ * child is a helper that calls kill(-1, @sig) when the test says go.
+ * kill(-1) skips A's init and the caller, so it reaches B's init, from
+ * outside B, and nothing beyond A.  A's init collects B's init's status
+ * in the shared page and exits 0.
+ */
+static pid_t start_kill_all(struct _test_data_initsig *self, int disp, int sig)
+{
+	siginfo_t info;
+	pid_t a, b, h;
+
+	a = pidns_fork();
+	if (a != 0)
+		return a;
+	b = pidns_fork();
+	CHILD_CHECK(b >= 0);
+	if (b == 0)
+		init_body(self, SRC_KILL_ALL, disp, sig);
+	close(self->up[0]);
+	close(self->up[1]);
+	close(self->down[1]);
+	h = fork();
+	CHILD_CHECK(h >= 0);
+	if (h == 0) {
+		char res;
+
+		close(self->go[1]);
+		if (!pidns_wait_byte(self->go[0]))
+			_exit(1);
+		res = kill(-1, sig) == 0 ? 'k' : 'e';
+		_exit(pidns_write_all(self->sent[1], &res, 1) == 1 ? 0 : 1);
+	}
+	close(self->go[1]);
+	close(self->sent[1]);
+	CHILD_CHECK(pidns_wait_status(h) == 0);
+	memset(&info, 0, sizeof(info));
+	CHILD_CHECK(sys_waitid(P_PID, b, &info, WEXITED | WSTOPPED, NULL) == 0);
+	self->sh->code = info.si_code;
+	self->sh->status = info.si_status;
+	if (info.si_code == CLD_STOPPED) {
+		kill(b, SIGKILL);
+		waitpid(b, NULL, 0);
+	}
+	_exit(0);
+}
+
+/*
+ * Start the init for @src/@disp/@sig, wait until it is ready, and set the
+ * variant's mode on its namespace (ORDINARY only: PROTECTED is the
+ * default, so those cases use no ioctl and run on any kernel).
+ */
+static void start_case(struct __test_metadata *_metadata,
+		       struct _test_data_initsig *self,
+		       const struct _fixture_variant_initsig *variant,
+		       int src, int disp, int sig)
+{
+	int nsfd;
+
+	if (src == SRC_KILL_ALL)
+		self->init = start_kill_all(self, disp, sig);
+	else
+		self->init = pidns_fork();
+	ASSERT_GE(self->init, 0);
+	if (self->init == 0)
+		init_body(self, src, disp, sig);
+	close_fd(&self->up[1]);
+	close_fd(&self->go[0]);
+	close_fd(&self->sent[1]);
+	ASSERT_TRUE(pidns_wait_byte(self->up[0]));
+	ASSERT_GT(self->sh->outer, 0);
+	if (src != SRC_KILL_ALL)
+		ASSERT_EQ(self->init, self->sh->outer);
+	if (variant->mode != PIDNS_INIT_SIGNALS_PROTECTED) {
+		nsfd = open_pidns_at(self->procfd, self->sh->outer);
+		ASSERT_GE(nsfd, 0);
+		ASSERT_EQ(0, set_mode(nsfd, variant->mode)) {
+			TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+		}
+		/* Go on if it reads wrong: the outcome tells more. */
+		EXPECT_EQ((int)variant->mode, get_mode(nsfd));
+		close(nsfd);
+	}
+}
+
+/* Send @sig to the init from the outside source @src. */
+static void send_outside(struct __test_metadata *_metadata,
+			 struct _test_data_initsig *self, int src, int sig)
+{
+	pid_t init = self->sh->outer;
+	int pidfd;
+	char res = 0;
+
+	switch (src) {
+	case SRC_KILL:
+		ASSERT_EQ(0, kill(init, sig));
+		break;
+	case SRC_PIDFD:
+		pidfd = sys_pidfd_open(init, 0);
+		ASSERT_GE(pidfd, 0);
+		ASSERT_EQ(0, sys_pidfd_send_signal(pidfd, sig, NULL, 0));
+		close(pidfd);
+		break;
+	case SRC_PGRP:
+		ASSERT_EQ(init, getpgid(init));
+		ASSERT_EQ(0, kill(-init, sig));
+		break;
+	case SRC_KILL_ALL:
+		ASSERT_EQ(0, pidns_post_byte(self->go[1]));
+		ASSERT_EQ(1, pidns_read_all(self->sent[0], &res, 1));
+		ASSERT_EQ('k', res);
+		break;
+	}
+}
+
+/*
+ * Let the init go on, release it, and collect how it ended: the waitid()
+ * code and status, and whether it said it was alive after the signal.
+ */
+static void finish_case(struct __test_metadata *_metadata,
+			struct _test_data_initsig *self, int src,
+			int *code, int *status, bool *alive)
+{
+	siginfo_t info;
+
+	pidns_post_byte(self->down[1]);
+	close_fd(&self->down[1]);
+	if (src == SRC_KILL_ALL) {
+		ASSERT_EQ(0, pidns_wait_status(self->init));
+		self->init = -1;
+		*code = self->sh->code;
+		*status = self->sh->status;
+	} else {
+		memset(&info, 0, sizeof(info));
+		ASSERT_EQ(0, sys_waitid(P_PID, self->init, &info,
+					WEXITED | WSTOPPED, NULL));
+		*code = info.si_code;
+		*status = info.si_status;
+		if (*code != CLD_STOPPED)
+			self->init = -1;
+	}
+	*alive = pidns_wait_byte(self->up[0]);
+}
+
+static void expect_outcome(struct __test_metadata *_metadata, int expect,
+			   int sig, int code, int status, bool alive)
+{
+	if (expect == SURVIVES) {
+		EXPECT_EQ(CLD_EXITED, code) {
+			TH_LOG("init did not survive: code %d status %d",
+			       code, status);
+		}
+		EXPECT_EQ(0, status);
+		EXPECT_TRUE(alive);
+		return;
+	}
+	/* A core-dump signal with RLIMIT_CORE 0 dumps nothing. */
+	if (code == CLD_DUMPED && sig == SIGQUIT)
+		code = CLD_KILLED;
+	EXPECT_EQ(CLD_KILLED, code) {
+		TH_LOG("init was not killed: code %d status %d", code, status);
+	}
+	EXPECT_EQ(sig, status);
+	EXPECT_FALSE(alive);
+}
+
+/*
+ * One cell: signal @sig from @src to an init with disposition @disp, in
+ * the variant's mode; @prot and @ord are the outcomes expected in the
+ * PROTECTED and ORDINARY modes.  A handler that ran must have seen
+ * si_pid 0 from outside and from the kernel, 2 from member 2 and 1 from
+ * the init itself; si_code SI_USER, SI_KERNEL (alarm) or SI_TKILL (raise).
+ */
+static void run_case(struct __test_metadata *_metadata,
+		     struct _test_data_initsig *self,
+		     const struct _fixture_variant_initsig *variant,
+		     int src, int disp, int sig, int prot, int ord)
+{
+	int expect = variant->mode == PIDNS_INIT_SIGNALS_ORDINARY ? ord : prot;
+	int code = -1, status = -1;
+	bool alive = false;
+
+	start_case(_metadata, self, variant, src, disp, sig);
+	if (source_outside(src))
+		send_outside(_metadata, self, src, sig);
+	finish_case(_metadata, self, src, &code, &status, &alive);
+	expect_outcome(_metadata, expect, sig, code, status, alive);
+	if (disp != DISP_HANDLE || expect != SURVIVES) {
+		EXPECT_EQ(0, self->sh->rec.count);
+		return;
+	}
+	EXPECT_EQ(1, self->sh->rec.count);
+	EXPECT_EQ(sig, self->sh->rec.signo);
+	switch (src) {
+	case SRC_KERNEL:
+		EXPECT_EQ(0, self->sh->rec.pid);
+		EXPECT_EQ(SI_KERNEL, self->sh->rec.code);
+		break;
+	case SRC_MEMBER:
+		EXPECT_EQ(2, self->sh->rec.pid);
+		EXPECT_EQ(SI_USER, self->sh->rec.code);
+		break;
+	case SRC_SELF:
+		EXPECT_EQ(1, self->sh->rec.pid);
+		EXPECT_EQ(SI_TKILL, self->sh->rec.code);
+		break;
+	default:
+		EXPECT_EQ(0, self->sh->rec.pid);
+		EXPECT_EQ(SI_USER, self->sh->rec.code);
+		EXPECT_EQ(getuid(), self->sh->rec.uid);
+		break;
+	}
+}
+
+/* ---- (a) ancestor kill(pid) ------------------------------------------ */
+TEST_F(initsig, ancestor_kill_default)
+{
+	run_case(_metadata, self, variant, SRC_KILL, DISP_DEFAULT, SIGTERM,
+		 SURVIVES, DIES);
+}
+
+TEST_F(initsig, ancestor_kill_ignored)
+{
+	run_case(_metadata, self, variant, SRC_KILL, DISP_IGNORE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, ancestor_kill_handled)
+{
+	run_case(_metadata, self, variant, SRC_KILL, DISP_HANDLE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, ancestor_kill_blocked)
+{
+	run_case(_metadata, self, variant, SRC_KILL, DISP_BLOCK, SIGTERM,
+		 SURVIVES, DIES);
+}
+
+/* ---- (b) ancestor pidfd_send_signal() -------------------------------- */
+TEST_F(initsig, ancestor_pidfd_default)
+{
+	run_case(_metadata, self, variant, SRC_PIDFD, DISP_DEFAULT, SIGTERM,
+		 SURVIVES, DIES);
+}
+
+TEST_F(initsig, ancestor_pidfd_ignored)
+{
+	run_case(_metadata, self, variant, SRC_PIDFD, DISP_IGNORE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, ancestor_pidfd_handled)
+{
+	run_case(_metadata, self, variant, SRC_PIDFD, DISP_HANDLE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, ancestor_pidfd_blocked)
+{
+	run_case(_metadata, self, variant, SRC_PIDFD, DISP_BLOCK, SIGTERM,
+		 SURVIVES, DIES);
+}
+
+/* ---- (c) ancestor kill(-pgrp), the init leading the group ------------ */
+TEST_F(initsig, ancestor_pgrp_default)
+{
+	run_case(_metadata, self, variant, SRC_PGRP, DISP_DEFAULT, SIGTERM,
+		 SURVIVES, DIES);
+}
+
+TEST_F(initsig, ancestor_pgrp_ignored)
+{
+	run_case(_metadata, self, variant, SRC_PGRP, DISP_IGNORE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, ancestor_pgrp_handled)
+{
+	run_case(_metadata, self, variant, SRC_PGRP, DISP_HANDLE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, ancestor_pgrp_blocked)
+{
+	run_case(_metadata, self, variant, SRC_PGRP, DISP_BLOCK, SIGTERM,
+		 SURVIVES, DIES);
+}
+
+/* ---- (d) kill(-1) by a process of the parent namespace --------------- */
+TEST_F(initsig, ancestor_kill_all_default)
+{
+	run_case(_metadata, self, variant, SRC_KILL_ALL, DISP_DEFAULT, SIGTERM,
+		 SURVIVES, DIES);
+}
+
+TEST_F(initsig, ancestor_kill_all_ignored)
+{
+	run_case(_metadata, self, variant, SRC_KILL_ALL, DISP_IGNORE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, ancestor_kill_all_handled)
+{
+	run_case(_metadata, self, variant, SRC_KILL_ALL, DISP_HANDLE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, ancestor_kill_all_blocked)
+{
+	run_case(_metadata, self, variant, SRC_KILL_ALL, DISP_BLOCK, SIGTERM,
+		 SURVIVES, DIES);
+}
+
+/* ---- (e) the kernel: the init's alarm(1), SIGALRM -------------------- */
+TEST_F(initsig, kernel_alarm_default)
+{
+	run_case(_metadata, self, variant, SRC_KERNEL, DISP_DEFAULT, SIGALRM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, kernel_alarm_ignored)
+{
+	run_case(_metadata, self, variant, SRC_KERNEL, DISP_IGNORE, SIGALRM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, kernel_alarm_handled)
+{
+	run_case(_metadata, self, variant, SRC_KERNEL, DISP_HANDLE, SIGALRM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, kernel_alarm_blocked)
+{
+	run_case(_metadata, self, variant, SRC_KERNEL, DISP_BLOCK, SIGALRM,
+		 SURVIVES, SURVIVES);
+}
+
+/* ---- (f) inside: member 2 sends kill(1, sig) ------------------------- */
+TEST_F(initsig, inside_member_default)
+{
+	run_case(_metadata, self, variant, SRC_MEMBER, DISP_DEFAULT, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, inside_member_ignored)
+{
+	run_case(_metadata, self, variant, SRC_MEMBER, DISP_IGNORE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, inside_member_handled)
+{
+	run_case(_metadata, self, variant, SRC_MEMBER, DISP_HANDLE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, inside_member_blocked)
+{
+	run_case(_metadata, self, variant, SRC_MEMBER, DISP_BLOCK, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+/* ---- (g) inside: the init to itself, raise(sig) ---------------------- */
+TEST_F(initsig, inside_self_default)
+{
+	run_case(_metadata, self, variant, SRC_SELF, DISP_DEFAULT, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, inside_self_ignored)
+{
+	run_case(_metadata, self, variant, SRC_SELF, DISP_IGNORE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, inside_self_handled)
+{
+	run_case(_metadata, self, variant, SRC_SELF, DISP_HANDLE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, inside_self_blocked)
+{
+	run_case(_metadata, self, variant, SRC_SELF, DISP_BLOCK, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+/* ---- SIGKILL, SIGSTOP, SIGQUIT --------------------------------------- */
+TEST_F(initsig, ancestor_sigkill)
+{
+	run_case(_metadata, self, variant, SRC_KILL, DISP_DEFAULT, SIGKILL,
+		 DIES, DIES);
+}
+
+TEST_F(initsig, inside_sigkill)
+{
+	run_case(_metadata, self, variant, SRC_MEMBER, DISP_DEFAULT, SIGKILL,
+		 SURVIVES, SURVIVES);
+}
+
+/* Had it stopped, waitid() would have said CLD_STOPPED. */
+TEST_F(initsig, inside_sigstop)
+{
+	run_case(_metadata, self, variant, SRC_MEMBER, DISP_DEFAULT, SIGSTOP,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, ancestor_sigquit_default)
+{
+	run_case(_metadata, self, variant, SRC_KILL, DISP_DEFAULT, SIGQUIT,
+		 SURVIVES, DIES);
+}
+
+/* The 'T' of State: in /proc/PID/status, or '?' if it cannot be read. */
+static char proc_state(int procfd, pid_t pid)
+{
+	char path[64], buf[4096], *p;
+
+	snprintf(path, sizeof(path), "%d/status", pid);
+	if (pidns_read_file_at(procfd, path, buf, sizeof(buf)) < 0)
+		return '?';
+	p = strstr(buf, "\nState:");
+	if (!p)
+		return '?';
+	p += strlen("\nState:");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p;
+}
+
+/* SIGSTOP from outside stops the init, SIGCONT from outside continues it. */
+TEST_F(initsig, ancestor_sigstop_then_sigcont)
+{
+	int code = -1, status = -1;
+	siginfo_t info;
+	bool alive;
+
+	start_case(_metadata, self, variant, SRC_KILL, DISP_DEFAULT, SIGSTOP);
+	ASSERT_EQ(0, kill(self->init, SIGSTOP));
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(0, sys_waitid(P_PID, self->init, &info, WSTOPPED, NULL));
+	EXPECT_EQ(CLD_STOPPED, info.si_code);
+	EXPECT_EQ(SIGSTOP, info.si_status);
+	EXPECT_EQ('T', proc_state(self->procfd, self->init));
+	ASSERT_EQ(0, kill(self->init, SIGCONT));
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(0, sys_waitid(P_PID, self->init, &info, WCONTINUED, NULL));
+	EXPECT_EQ(CLD_CONTINUED, info.si_code);
+	EXPECT_NE('T', proc_state(self->procfd, self->init));
+	finish_case(_metadata, self, SRC_KILL, &code, &status, &alive);
+	expect_outcome(_metadata, SURVIVES, SIGSTOP, code, status, alive);
+}
+
+/*
+ * The namespace ends with its init: SIGTERM from outside to an init with
+ * two children and a grandchild (all three ignoring SIGTERM, so only the
+ * end of the namespace can kill them).  ORDINARY: the init dies of
+ * SIGTERM, and once it is reaped no member is left (their pidfds poll
+ * readable, kill(pid, 0) is ESRCH).  PROTECTED: the init and all of them
+ * are still there after the SIGTERM.
+ */
+TEST_F(initsig, ancestor_sigterm_ends_namespace)
+{
+	bool ordinary = variant->mode == PIDNS_INIT_SIGNALS_ORDINARY;
+	struct initsig_shared *sh = self->sh;
+	int code = -1, status = -1, nsfd, pidfd[3];
+	siginfo_t info;
+	bool alive;
+
+	self->init = pidns_fork();
+	ASSERT_GE(self->init, 0);
+	if (self->init == 0) {
+		int mup[2];
+
+		close(self->up[0]);
+		close(self->down[1]);
+		CHILD_CHECK(pipe(mup) == 0);
+		for (int i = 0; i < 2; i++) {
+			pid_t c = fork();
+
+			CHILD_CHECK(c >= 0);
+			if (c)
+				continue;
+			close(self->up[1]);
+			close(self->down[0]);
+			signal(SIGTERM, SIG_IGN);
+			if (i == 0 && fork() == 0) {
+				sh->members[2] = pidns_self_in_proc(self->procfd);
+				pidns_post_byte(mup[1]);
+				for (;;)
+					pause();
+			}
+			sh->members[i] = pidns_self_in_proc(self->procfd);
+			pidns_post_byte(mup[1]);
+			for (;;)
+				pause();
+		}
+		for (int i = 0; i < 3; i++)
+			CHILD_CHECK(pidns_wait_byte(mup[0]));
+		CHILD_CHECK(pidns_post_byte(self->up[1]) == 0);
+		CHILD_CHECK(pidns_wait_byte(self->down[0]));
+		CHILD_CHECK(pidns_post_byte(self->up[1]) == 0);
+		pidns_wait_byte(self->down[0]);
+		_exit(0);
+	}
+	close_fd(&self->up[1]);
+	ASSERT_TRUE(pidns_wait_byte(self->up[0]));
+	for (int i = 0; i < 3; i++) {
+		ASSERT_GT(sh->members[i], 0);
+		pidfd[i] = sys_pidfd_open(sh->members[i], 0);
+		ASSERT_GE(pidfd[i], 0);
+	}
+	if (ordinary) {
+		nsfd = open_pidns_at(self->procfd, self->init);
+		ASSERT_GE(nsfd, 0);
+		ASSERT_EQ(0, set_mode(nsfd, variant->mode)) {
+			TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+		}
+		close(nsfd);
+	}
+	ASSERT_EQ(0, kill(self->init, SIGTERM));
+	pidns_post_byte(self->down[1]);
+	alive = pidns_wait_byte(self->up[0]);
+	EXPECT_EQ(!ordinary, alive);
+	if (alive) {
+		/* Still all there after the SIGTERM. */
+		for (int i = 0; i < 3; i++) {
+			struct pollfd pfd = { .fd = pidfd[i], .events = POLLIN };
+
+			EXPECT_EQ(0, kill(sh->members[i], 0));
+			EXPECT_EQ(0, poll(&pfd, 1, 0));
+		}
+	}
+	close_fd(&self->down[1]);
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(0, sys_waitid(P_PID, self->init, &info, WEXITED, NULL));
+	self->init = -1;
+	code = info.si_code;
+	status = info.si_status;
+	if (ordinary) {
+		EXPECT_EQ(CLD_KILLED, code);
+		EXPECT_EQ(SIGTERM, status);
+	} else {
+		EXPECT_EQ(CLD_EXITED, code);
+		EXPECT_EQ(0, status);
+	}
+	/* Either way the init is reaped, and so every member is gone. */
+	for (int i = 0; i < 3; i++) {
+		struct pollfd pfd = { .fd = pidfd[i], .events = POLLIN };
+
+		EXPECT_EQ(1, poll(&pfd, 1, 0)) {
+			TH_LOG("member %d (pid %d) survived its init", i,
+			       sh->members[i]);
+		}
+		errno = 0;
+		EXPECT_EQ(-1, kill(sh->members[i], 0));
+		EXPECT_EQ(ESRCH, errno);
+		close(pidfd[i]);
+	}
+}
+
+/* ---- the ioctls: who may set the mode, and what reads it ------------- */
+
+FIXTURE(ioctl) {
+	int procfd;
+	int hold[2];		/* idle inits exit on its EOF */
+	pid_t init;
+};
+
+FIXTURE_SETUP(ioctl)
+{
+	PIDNS_REQUIRE();
+	self->init = -1;
+	self->procfd = pidns_proc_open();
+	ASSERT_GE(self->procfd, 0);
+	ASSERT_EQ(0, pidns_pipe(self->hold));
+	signal(SIGPIPE, SIG_IGN);
+}
+
+FIXTURE_TEARDOWN(ioctl)
+{
+	if (self->init > 0) {
+		kill(self->init, SIGKILL);
+		waitpid(self->init, NULL, 0);
+	}
+}
+
+/* An idle init in a new namespace, and an fd of that namespace. */
+static int idle_ns(struct __test_metadata *_metadata,
+		   struct _test_data_ioctl *self)
+{
+	int nsfd;
+
+	self->init = pidns_fork_idle_init(self->hold);
+	if (self->init < 0)
+		return -1;
+	nsfd = open_pidns_at(self->procfd, self->init);
+	EXPECT_GE(nsfd, 0);
+	return nsfd;
+}
+
+/* Release the idle init and return its status (pidns_wait_status()). */
+static int release_idle(struct _test_data_ioctl *self)
+{
+	int st;
+
+	close(self->hold[1]);
+	st = pidns_wait_status(self->init);
+	self->init = -1;
+	return st;
+}
+
+TEST_F(ioctl, get_default_protected)
+{
+	int nsfd = idle_ns(_metadata, self);
+	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+
+	ASSERT_GE(nsfd, 0);
+	ASSERT_GE(own, 0);
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd)) {
+		TH_LOG("NS_GET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	}
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(own));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/* SET and GET agree, SET is idempotent, and PROTECTED again applies. */
+TEST_F(ioctl, set_get_roundtrip)
+{
+	int nsfd = idle_ns(_metadata, self);
+
+	ASSERT_GE(nsfd, 0);
+	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY)) {
+		TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	}
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
+	EXPECT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY));
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
+	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_PROTECTED));
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd));
+	/* Back to protected: SIGTERM from outside is dropped again. */
+	ASSERT_EQ(0, kill(self->init, SIGTERM));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+TEST_F(ioctl, not_pidns_einval)
+{
+	static const char * const types[] = { "uts", "user", "mnt" };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(types); i++) {
+		int fd = pidns_open_ns(getpid(), types[i]);
+
+		ASSERT_GE(fd, 0);
+		errno = 0;
+		EXPECT_EQ(-1, set_mode(fd, PIDNS_INIT_SIGNALS_ORDINARY));
+		EXPECT_EQ(EINVAL, errno) {
+			TH_LOG("SET on %s ns: %s", types[i], strerror(errno));
+		}
+		errno = 0;
+		EXPECT_EQ(-1, get_mode(fd));
+		EXPECT_EQ(EINVAL, errno);
+		close(fd);
+	}
+}
+
+TEST_F(ioctl, bad_mode_einval)
+{
+	unsigned long bad[] = { 2, 3, 0x100, -1UL };
+	int nsfd = idle_ns(_metadata, self);
+
+	ASSERT_GE(nsfd, 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, set_mode(nsfd, bad[i]));
+		EXPECT_EQ(EINVAL, errno) {
+			TH_LOG("mode %#lx: %s", bad[i], strerror(errno));
+		}
+	}
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd));
+	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY));
+	errno = 0;
+	EXPECT_EQ(-1, set_mode(nsfd, 2));
+	EXPECT_EQ(EINVAL, errno);
+	/* A bad mode changes nothing. */
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * From inside, nobody may set it, not even the privileged init: neither
+ * on its own namespace nor on the parent one; a member neither.  GET from
+ * inside reads what the outside set.
+ */
+TEST_F(ioctl, set_from_inside_eperm)
+{
+	int parent = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	int nsfd, go[2];
+
+	ASSERT_GE(parent, 0);
+	ASSERT_EQ(0, pidns_pipe(go));
+	self->init = pidns_fork();
+	ASSERT_GE(self->init, 0);
+	if (self->init == 0) {
+		int own;
+		pid_t c;
+
+		close(go[1]);
+		CHILD_CHECK(pidns_wait_byte(go[0]));
+		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		CHILD_CHECK(own >= 0);
+		CHILD_CHECK(getpid() == 1);
+		CHILD_CHECK(get_mode(own) == PIDNS_INIT_SIGNALS_ORDINARY);
+		CHILD_CHECK_ERR(set_mode(own, PIDNS_INIT_SIGNALS_PROTECTED),
+				EPERM);
+		CHILD_CHECK_ERR(set_mode(own, PIDNS_INIT_SIGNALS_ORDINARY),
+				EPERM);
+		CHILD_CHECK_ERR(set_mode(parent, PIDNS_INIT_SIGNALS_ORDINARY),
+				EPERM);
+		CHILD_CHECK(get_mode(parent) == PIDNS_INIT_SIGNALS_PROTECTED);
+		c = fork();
+		CHILD_CHECK(c >= 0);
+		if (c == 0) {
+			CHILD_CHECK_ERR(set_mode(own,
+						 PIDNS_INIT_SIGNALS_PROTECTED),
+					EPERM);
+			CHILD_CHECK(get_mode(own) ==
+				    PIDNS_INIT_SIGNALS_ORDINARY);
+			_exit(0);
+		}
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		CHILD_CHECK(get_mode(own) == PIDNS_INIT_SIGNALS_ORDINARY);
+		_exit(0);
+	}
+	close(go[0]);
+	nsfd = open_pidns_at(self->procfd, self->init);
+	ASSERT_GE(nsfd, 0);
+	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY)) {
+		TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, pidns_post_byte(go[1]));
+	EXPECT_EQ(0, pidns_wait_status(self->init));
+	self->init = -1;
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
+}
+
+/* Not on one's own namespace: the test's (the initial one in the guest). */
+TEST_F(ioctl, set_own_ns_eperm)
+{
+	static const char * const names[] = { "pid", "pid_for_children" };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
+		int fd = pidns_open_ns(getpid(), names[i]);
+
+		ASSERT_GE(fd, 0);
+		errno = 0;
+		EXPECT_EQ(-1, set_mode(fd, PIDNS_INIT_SIGNALS_ORDINARY));
+		EXPECT_EQ(EPERM, errno) {
+			TH_LOG("SET on own %s: %s", names[i], strerror(errno));
+		}
+		errno = 0;
+		EXPECT_EQ(-1, set_mode(fd, PIDNS_INIT_SIGNALS_PROTECTED));
+		EXPECT_EQ(EPERM, errno);
+		EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(fd));
+		close(fd);
+	}
+}
+
+/* The init of a sibling namespace is not an ancestor: EPERM. */
+TEST_F(ioctl, set_sibling_ns_eperm)
+{
+	int nsfd = idle_ns(_metadata, self);
+	pid_t sib;
+
+	ASSERT_GE(nsfd, 0);
+	sib = pidns_fork();
+	ASSERT_GE(sib, 0);
+	if (sib == 0) {
+		CHILD_CHECK_ERR(set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY),
+				EPERM);
+		CHILD_CHECK(get_mode(nsfd) == PIDNS_INIT_SIGNALS_PROTECTED);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(sib));
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/* An unprivileged task outside: EPERM; it may still read the mode. */
+TEST_F(ioctl, set_unprivileged_eperm)
+{
+	int nsfd = idle_ns(_metadata, self);
+	pid_t c;
+
+	ASSERT_GE(nsfd, 0);
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		CHILD_CHECK(pidns_drop_to_uid(65534) == 0);
+		CHILD_CHECK_ERR(set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY),
+				EPERM);
+		CHILD_CHECK_ERR(set_mode(nsfd, PIDNS_INIT_SIGNALS_PROTECTED),
+				EPERM);
+		CHILD_CHECK(get_mode(nsfd) == PIDNS_INIT_SIGNALS_PROTECTED);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(c));
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * An unprivileged user that made a user namespace and, in it, a pid
+ * namespace owns the latter: it may set the mode there, and then its
+ * SIGTERM ends that init.  It still may not set it on a namespace owned
+ * by the initial user namespace.
+ */
+TEST_F(ioctl, set_by_userns_owner)
+{
+	int other = idle_ns(_metadata, self);
+	pid_t c;
+
+	ASSERT_GE(other, 0);
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		int hold[2], fd;
+		pid_t init;
+
+		close(self->hold[1]);
+		CHILD_CHECK(pidns_drop_to_uid(65534) == 0);
+		CHILD_CHECK(unshare(CLONE_NEWUSER) == 0);
+		CHILD_CHECK(pipe2(hold, O_CLOEXEC) == 0);
+		init = pidns_fork_idle_init(hold);
+		CHILD_CHECK(init > 0);
+		close(hold[0]);
+		fd = open_pidns_at(self->procfd, init);
+		CHILD_CHECK(fd >= 0);
+		CHILD_CHECK(get_mode(fd) == PIDNS_INIT_SIGNALS_PROTECTED);
+		CHILD_CHECK(set_mode(fd, PIDNS_INIT_SIGNALS_ORDINARY) == 0);
+		CHILD_CHECK(get_mode(fd) == PIDNS_INIT_SIGNALS_ORDINARY);
+		CHILD_CHECK_ERR(set_mode(other, PIDNS_INIT_SIGNALS_ORDINARY),
+				EPERM);
+		CHILD_CHECK(kill(init, SIGTERM) == 0);
+		CHILD_CHECK(pidns_wait_status(init) == 128 + SIGTERM);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(c));
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(other));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * Through pid_for_children of the task that unshared, once its init is
+ * there (but still idle: it has had no signal yet).
+ */
+TEST_F(ioctl, set_via_pid_for_children)
+{
+	int me, fd, nsfd;
+
+	me = sys_pidfd_open(getpid(), 0);
+	ASSERT_GE(me, 0);
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	self->init = fork();
+	ASSERT_GE(self->init, 0);
+	if (self->init == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pidns_idle_until_released(self->hold);
+	}
+	fd = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, setns(me, CLONE_NEWPID));
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(fd)) {
+		TH_LOG("NS_GET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, set_mode(fd, PIDNS_INIT_SIGNALS_ORDINARY)) {
+		TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	}
+	nsfd = open_pidns_at(self->procfd, self->init);
+	ASSERT_GE(nsfd, 0);
+	EXPECT_EQ(pidns_fd_ino(fd), pidns_fd_ino(nsfd));
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
+	ASSERT_EQ(0, kill(self->init, SIGTERM));
+	EXPECT_EQ(128 + SIGTERM, pidns_wait_status(self->init));
+	self->init = -1;
+}
+
+/*
+ * Not inherited: a namespace made by the init of an ORDINARY one starts
+ * PROTECTED, and that init, an ancestor of it, may opt it in.
+ */
+TEST_F(ioctl, child_of_ordinary_is_protected)
+{
+	int nsfd, go[2];
+
+	ASSERT_EQ(0, pidns_pipe(go));
+	self->init = pidns_fork();
+	ASSERT_GE(self->init, 0);
+	if (self->init == 0) {
+		int own, child, yd[2], ya[2];
+		pid_t y;
+
+		close(go[1]);
+		CHILD_CHECK(pidns_wait_byte(go[0]));
+		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		CHILD_CHECK(own >= 0);
+		CHILD_CHECK(get_mode(own) == PIDNS_INIT_SIGNALS_ORDINARY);
+		CHILD_CHECK(pipe2(yd, O_CLOEXEC) == 0);
+		CHILD_CHECK(pipe2(ya, O_CLOEXEC) == 0);
+		CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+		y = fork();
+		CHILD_CHECK(y >= 0);
+		if (y == 0) {
+			/* Answer each 'G' with 'A'; exit 0 on EOF. */
+			close(yd[1]);
+			close(ya[0]);
+			while (pidns_wait_byte(yd[0]))
+				pidns_post_byte(ya[1]);
+			_exit(0);
+		}
+		close(yd[0]);
+		close(ya[1]);
+		/* pid_for_children can be opened once Y has its init. */
+		child = open("/proc/self/ns/pid_for_children",
+			     O_RDONLY | O_CLOEXEC);
+		CHILD_CHECK(child >= 0);
+		CHILD_CHECK(get_mode(child) == PIDNS_INIT_SIGNALS_PROTECTED);
+		/* We are outside Y: SIGTERM is dropped, Y still answers. */
+		CHILD_CHECK(kill(y, SIGTERM) == 0);
+		CHILD_CHECK(pidns_post_byte(yd[1]) == 0);
+		CHILD_CHECK(pidns_wait_byte(ya[0]));
+		/* Opting Y in, from here, works; then SIGTERM ends it. */
+		CHILD_CHECK(set_mode(child, PIDNS_INIT_SIGNALS_ORDINARY) == 0);
+		CHILD_CHECK(get_mode(child) == PIDNS_INIT_SIGNALS_ORDINARY);
+		CHILD_CHECK(kill(y, SIGTERM) == 0);
+		CHILD_CHECK(pidns_wait_status(y) == 128 + SIGTERM);
+		CHILD_CHECK(get_mode(own) == PIDNS_INIT_SIGNALS_ORDINARY);
+		_exit(0);
+	}
+	close(go[0]);
+	nsfd = open_pidns_at(self->procfd, self->init);
+	ASSERT_GE(nsfd, 0);
+	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY)) {
+		TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, pidns_post_byte(go[1]));
+	EXPECT_EQ(0, pidns_wait_status(self->init));
+	self->init = -1;
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
+}
+
+TEST_HARNESS_MAIN

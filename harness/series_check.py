@@ -52,6 +52,8 @@ import sys
 import tempfile
 import time
 
+import series
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 BUILD = os.path.join(REPO, "build")
@@ -425,14 +427,8 @@ def snapshot_series(pidns, args):
     return mails(dest)
 
 
-def _git(repo, *args, input=None):
-    env = dict(os.environ, GIT_AUTHOR_NAME="pidns",
-               GIT_AUTHOR_EMAIL="pidns@invalid", GIT_COMMITTER_NAME="pidns",
-               GIT_COMMITTER_EMAIL="pidns@invalid",
-               GIT_AUTHOR_DATE="2026-01-01T00:00:00Z",
-               GIT_COMMITTER_DATE="2026-01-01T00:00:00Z")
-    return subprocess.run(["git", "-C", repo, *args], input=input, env=env,
-                          capture_output=True, text=True)
+# git with the series' fixed identity and dates, as make series runs it.
+_git = series._git
 
 
 def cheap_check(say, error):

@@ -389,6 +389,223 @@ TEST(scm_creds_netlink_same_ns)
 	EXPECT_EQ(0, pidns_wait_status(init));
 }
 
+/*
+ * Multicast: netlink_broadcast() clones the skb for every listener of
+ * the group, and each listener must see the sender by its own number.
+ * NETLINK_USERSOCK has 32 groups; anyone may send to them
+ * (NL_CFG_F_NONROOT_SEND), joining one takes CAP_NET_ADMIN (the tests run
+ * as root).
+ */
+#define NL_TEST_GROUP		1
+
+/* A NETLINK_USERSOCK socket in NL_TEST_GROUP, with SO_PASSCRED. */
+static int nl_group_socket(void)
+{
+	struct sockaddr_nl addr = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = 1U << (NL_TEST_GROUP - 1),
+	};
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_USERSOCK);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || passcred(fd)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Send one message to NL_TEST_GROUP.  netlink_sendmsg() also unicasts it
+ * to nl_pid; 0 would be NETLINK_USERSOCK's absent kernel socket
+ * (ECONNREFUSED), so the sender names itself and gets the unicast copy.
+ */
+static int nl_send_group(int fd, uint32_t self)
+{
+	struct sockaddr_nl dst = {
+		.nl_family = AF_NETLINK,
+		.nl_pid = self,
+		.nl_groups = 1U << (NL_TEST_GROUP - 1),
+	};
+	struct nlmsghdr nlh = { .nlmsg_len = sizeof(nlh), .nlmsg_type = 0x101 };
+
+	return sendto(fd, &nlh, sizeof(nlh), 0, (struct sockaddr *)&dst,
+		      sizeof(dst)) == sizeof(nlh) ? 0 : -1;
+}
+
+struct nl_mc {
+	int snd;		/* the sender's socket */
+	__u32 snd_port;
+	int rcv[2];		/* [0] read outside, [1] read inside */
+	int *got;		/* shared: what the inside reader got */
+};
+
+static int nl_mc_open(struct nl_mc *m)
+{
+	m->snd = nl_socket(&m->snd_port);
+	m->rcv[0] = nl_group_socket();
+	m->rcv[1] = nl_group_socket();
+	m->got = pidns_shared_alloc(sizeof(*m->got));
+	if (m->got)
+		*m->got = -1;
+	return m->snd >= 0 && m->rcv[0] >= 0 && m->rcv[1] >= 0 && m->got ?
+	       0 : -1;
+}
+
+static struct nl_mc nlm;
+
+static int inner_nl_multicasts(void *arg)
+{
+	CHILD_CHECK(nl_send_group(nlm.snd, nlm.snd_port) == 0);
+	return 0;
+}
+
+TEST(scm_creds_netlink_multicast_inner_sender_outer_receiver)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (nl_mc_open(&nlm))
+		SKIP(return, "no NETLINK_USERSOCK multicast: %m");
+	init = run_in_ns(inner_nl_multicasts, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_EQ(init, recv_creds_pid(nlm.rcv[0]));
+}
+
+static int inner_nl_group_reads(void *arg)
+{
+	*nlm.got = recv_creds_pid(nlm.rcv[1]);
+	return 0;
+}
+
+TEST(scm_creds_netlink_multicast_outer_sender_inner_receiver)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (nl_mc_open(&nlm))
+		SKIP(return, "no NETLINK_USERSOCK multicast: %m");
+	/* Queued now, translated when the inner reader reads it. */
+	ASSERT_EQ(0, nl_send_group(nlm.snd, nlm.snd_port));
+	init = run_in_ns(inner_nl_group_reads, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	/* The sender (us) has no number in the receiver's namespace. */
+	EXPECT_EQ(0, *nlm.got);
+}
+
+/*
+ * One broadcast by a namespace's init, read by a listener outside and
+ * one inside: each of the two clones carries its own reference to the
+ * sender's pid, and each reader gets its own number for it.
+ */
+static int inner_nl_multicasts_and_reads(void *arg)
+{
+	CHILD_CHECK(nl_send_group(nlm.snd, nlm.snd_port) == 0);
+	*nlm.got = recv_creds_pid(nlm.rcv[1]);
+	return 0;
+}
+
+TEST(scm_creds_netlink_multicast_one_broadcast_both_sides)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (nl_mc_open(&nlm))
+		SKIP(return, "no NETLINK_USERSOCK multicast: %m");
+	init = run_in_ns(inner_nl_multicasts_and_reads, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_EQ(1, *nlm.got);
+	EXPECT_EQ(init, recv_creds_pid(nlm.rcv[0]));
+	/* The sender's unicast copy to itself, read outside, likewise. */
+	EXPECT_EQ(init, recv_creds_pid(nlm.snd));
+}
+
+/*
+ * A sender that is gone (exited and reaped) before the message is read.
+ * The queued skb holds a reference to the sender's struct pid, and
+ * free_pid() leaves its numbers[] as they were (Documentation/pidns.txt,
+ * "Lifetimes"), so the reader gets the number the sender had in the
+ * reader's namespace, over AF_UNIX as over netlink.  The sender is a
+ * member forked into a namespace whose init lives on, by the test itself
+ * (setns()), so that the test knows its number and reaps it.
+ */
+static pid_t fork_member_of(pid_t init)
+{
+	int self, nsfd, saved_errno;
+	pid_t pid;
+
+	self = pidns_open_ns(getpid(), "pid");
+	nsfd = pidns_open_ns(init, "pid");
+	if (self < 0 || nsfd < 0 || setns(nsfd, CLONE_NEWPID))
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		return 0;
+	saved_errno = errno;
+	setns(self, CLONE_NEWPID);
+	close(self);
+	close(nsfd);
+	errno = saved_errno;
+	return pid;
+}
+
+static void sender_reaped_before_read(struct __test_metadata *_metadata,
+				      bool netlink)
+{
+	int hold[2], procfd;
+	long nspid[2];
+	pid_t init, member;
+
+	PIDNS_REQUIRE();
+	procfd = pidns_proc_open();
+	ASSERT_GE(procfd, 0);
+	if (netlink) {
+		if (nl_pair_open(&nlp))
+			SKIP(return, "no NETLINK_USERSOCK: %m");
+	} else {
+		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+		ASSERT_EQ(0, passcred(sv[0]));
+	}
+	ASSERT_EQ(0, pidns_pipe(hold));
+	init = pidns_fork_idle_init(hold);
+	ASSERT_GE(init, 0);
+	member = fork_member_of(init);
+	ASSERT_GE(member, 0);
+	if (member == 0) {
+		int ret;
+
+		CHILD_CHECK(sys_getpid() == 2);
+		if (netlink)
+			ret = nl_send(nlp.fd[1], nlp.port[0]);
+		else
+			ret = send_creds(sv[1], 0, false);
+		_exit(ret ? 1 : 0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(member));
+	/* Reaped: no task has the number now. */
+	EXPECT_EQ(-1, pidns_status_field(procfd, member, "NSpid", nspid, 2));
+	EXPECT_EQ(-1, kill(member, 0));
+	EXPECT_EQ(member, recv_creds_pid(netlink ? nlp.fd[0] : sv[0]));
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	close(procfd);
+}
+
+TEST(scm_creds_unix_sender_reaped_before_read)
+{
+	sender_reaped_before_read(_metadata, false);
+}
+
+TEST(scm_creds_netlink_sender_reaped_before_read)
+{
+	sender_reaped_before_read(_metadata, true);
+}
+
 /* ---- SO_PEERCRED ------------------------------------------------------- */
 
 static struct sockaddr_un peer_addr;
@@ -2898,6 +3115,290 @@ TEST(perf_task_records_inner_opener)
 	EXPECT_EQ(0, pidns_wait_status(init));
 	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_FORK, 2, 1));
 	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_EXIT, 1, 0));
+}
+
+/* ---- cgroup v2 cgroup.procs and cgroup.threads ---------------------------- */
+
+/*
+ * cgroup_procs_show() prints task_pid_vnr() of each task: the number in
+ * the namespace of whoever read()s, whichever namespace opened the file
+ * or mounted the cgroup2.  A task that has no number there is not left
+ * out but listed as 0, one line each (6.12's rule).  The cgroup holds two
+ * outside processes and a namespace's init (1) and member (2), the member
+ * with a second thread (3); an fd opened outside is read on both sides.
+ */
+#define CG_MAX_PIDS	16
+
+struct cg_ctl {
+	char cg[96];
+	int procs_fd;		/* cgroup.procs, opened by the test */
+	int threads_fd;		/* cgroup.threads, opened by the test */
+	int ready[2];		/* init -> test: member and thread are in */
+	int done[2];		/* test -> init: outside reads are done */
+};
+
+static int cmp_pid(const void *a, const void *b)
+{
+	return *(const pid_t *)a - *(const pid_t *)b;
+}
+
+/* The pids of a cgroup file from its start, sorted; their count or -1. */
+static int cg_read_pids(int fd, pid_t *pids, int max)
+{
+	char buf[1024], *p, *end;
+	ssize_t len;
+	int n = 0;
+
+	if (lseek(fd, 0, SEEK_SET))
+		return -1;
+	len = pidns_read_all(fd, buf, sizeof(buf) - 1);
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+	for (p = buf; *p && n < max; p = end) {
+		pids[n++] = strtol(p, &end, 10);
+		if (end == p || *end != '\n')
+			return -1;
+		end++;
+	}
+	qsort(pids, n, sizeof(*pids), cmp_pid);
+	return n;
+}
+
+static bool cg_pids_are(int fd, const pid_t *want, int nwant)
+{
+	pid_t got[CG_MAX_PIDS];
+	int i, n = cg_read_pids(fd, got, CG_MAX_PIDS);
+
+	if (n != nwant) {
+		fprintf(stderr, "# %d entries, want %d\n", n, nwant);
+		return false;
+	}
+	for (i = 0; i < n; i++) {
+		if (got[i] != want[i]) {
+			fprintf(stderr, "# entry %d: %d, want %d\n", i, got[i],
+				want[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void *cg_thread_idles(void *arg)
+{
+	int *hold = arg;
+
+	pidns_wait_byte(hold[0]);
+	return NULL;
+}
+
+static int inner_cg_reads(void *arg)
+{
+	static const pid_t procs[] = { 0, 0, 1, 2 };
+	static const pid_t threads[] = { 0, 0, 1, 2, 3 };
+	struct cg_ctl *ctl = arg;
+	char path[160];
+	int hold[2], fd, st[2];
+	pid_t member;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", ctl->cg);
+	CHILD_CHECK(pidns_write_file(path, "0") == 0);
+	CHILD_CHECK(pipe(hold) == 0 && pipe(st) == 0);
+	member = fork();
+	CHILD_CHECK(member >= 0);
+	if (member == 0) {
+		pthread_t t;
+
+		close(hold[1]);
+		CHILD_CHECK(pthread_create(&t, NULL, cg_thread_idles,
+					   hold) == 0);
+		pidns_post_byte(st[1]);
+		pidns_wait_byte(hold[0]);
+		_exit(0);
+	}
+	CHILD_CHECK(member == 2);
+	close(st[1]);
+	CHILD_CHECK(pidns_wait_byte(st[0]));
+	/* By the fd the test opened, and by one opened here. */
+	CHILD_CHECK(cg_pids_are(ctl->procs_fd, procs, 4));
+	CHILD_CHECK(cg_pids_are(ctl->threads_fd, threads, 5));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(cg_pids_are(fd, procs, 4));
+	close(fd);
+	pidns_post_byte(ctl->ready[1]);
+	pidns_wait_byte(ctl->done[0]);
+	close(hold[1]);
+	CHILD_CHECK(pidns_wait_status(member) == 0);
+	return 0;
+}
+
+/* The one entry of @got that is none of @known, or -1 (also if several). */
+static pid_t cg_other(const pid_t *got, int n, const pid_t *known, int nknown)
+{
+	pid_t other = -1;
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nknown && got[i] != known[j]; j++)
+			;
+		if (j < nknown)
+			continue;
+		if (other != -1)
+			return -1;
+		other = got[i];
+	}
+	return other;
+}
+
+/*
+ * The harness skips the teardown after a failed ASSERT in TEST_F() (its
+ * "child" is not volatile across the longjmp()), and a cgroup outlives
+ * the mount: remove what an earlier failed run left, once it is empty.
+ */
+static void cg_remove_stale(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *d;
+
+	if (!dp)
+		return;
+	while ((d = readdir(dp)))
+		if (!strncmp(d->d_name, "pidns_boundary.", 15))
+			unlinkat(dirfd(dp), d->d_name, AT_REMOVEDIR);
+	closedir(dp);
+}
+
+FIXTURE(cgroup) {
+	char dir[64];
+	struct cg_ctl ctl;
+	int hold[2];		/* test -> outside processes: exit */
+	pid_t out[2];
+	pid_t init;
+	int procfd;
+	bool mounted;
+	bool made;
+};
+
+FIXTURE_SETUP(cgroup)
+{
+	char path[160];
+	int err;
+
+	self->procfd = -1;
+	self->init = -1;
+	self->out[0] = -1;
+	self->out[1] = -1;
+	self->hold[1] = -1;
+	PIDNS_REQUIRE();
+	self->procfd = pidns_proc_open();
+	ASSERT_GE(self->procfd, 0);
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	snprintf(self->dir, sizeof(self->dir), "/tmp/pidns_boundary.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	if (mount("none", self->dir, "cgroup2", 0, NULL)) {
+		err = errno;
+		rmdir(self->dir);
+		if (err == ENODEV)
+			SKIP(return, "no cgroup2 (CONFIG_CGROUPS=n?)");
+		ASSERT_EQ(0, err);
+	}
+	self->mounted = true;
+	cg_remove_stale(self->dir);
+	snprintf(self->ctl.cg, sizeof(self->ctl.cg), "%s/pidns_boundary.%d",
+		 self->dir, getpid());
+	ASSERT_EQ(0, mkdir(self->ctl.cg, 0755));
+	self->made = true;
+	snprintf(path, sizeof(path), "%s/cgroup.threads", self->ctl.cg);
+	self->ctl.threads_fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(self->ctl.threads_fd, 0);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", self->ctl.cg);
+	self->ctl.procs_fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(self->ctl.procs_fd, 0);
+	ASSERT_EQ(0, pidns_pipe(self->ctl.ready));
+	ASSERT_EQ(0, pidns_pipe(self->ctl.done));
+	ASSERT_EQ(0, pidns_pipe(self->hold));
+}
+
+FIXTURE_TEARDOWN(cgroup)
+{
+	int i;
+
+	if (self->init > 0) {
+		kill(self->init, SIGKILL);
+		pidns_wait_status(self->init);
+	}
+	if (self->hold[1] >= 0)
+		close(self->hold[1]);
+	for (i = 0; i < 2; i++)
+		if (self->out[i] > 0)
+			pidns_wait_status(self->out[i]);
+	if (self->made)
+		EXPECT_EQ(0, rmdir(self->ctl.cg));
+	if (self->mounted)
+		EXPECT_EQ(0, umount2(self->dir, MNT_DETACH));
+	rmdir(self->dir);
+	if (self->procfd >= 0)
+		close(self->procfd);
+}
+
+TEST_F(cgroup, procs_and_threads_by_reader_ns_invisible_as_0)
+{
+	struct cg_ctl *ctl = &self->ctl;
+	pid_t known[4], got[CG_MAX_PIDS], member, thread;
+	char path[160];
+	long nspid[3];
+	int i;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", ctl->cg);
+	/* Two outside processes, each moving itself in. */
+	for (i = 0; i < 2; i++) {
+		self->out[i] = fork();
+		ASSERT_GE(self->out[i], 0);
+		if (self->out[i] == 0) {
+			CHILD_CHECK(pidns_write_file(path, "0") == 0);
+			pidns_post_byte(ctl->ready[1]);
+			close(ctl->ready[1]);
+			pidns_idle_until_released(self->hold);
+		}
+		ASSERT_TRUE(pidns_wait_byte(ctl->ready[0]));
+		known[i] = self->out[i];
+	}
+	self->init = run_in_ns(inner_cg_reads, ctl);
+	ASSERT_GE(self->init, 0);
+	close(ctl->ready[1]);
+	/* The init has checked the inside view when it says so. */
+	ASSERT_TRUE(pidns_wait_byte(ctl->ready[0]));
+
+	/* Outside: everyone by the test's numbers, the member 2 inside. */
+	known[2] = self->init;
+	ASSERT_EQ(4, cg_read_pids(ctl->procs_fd, got, CG_MAX_PIDS));
+	member = cg_other(got, 4, known, 3);
+	ASSERT_GT(member, 0);
+	ASSERT_EQ(2, pidns_status_field(self->procfd, member, "NSpid",
+					nspid, 3));
+	EXPECT_EQ(2, nspid[1]);
+	/* cgroup.threads: the same, and the member's thread, 3 inside. */
+	known[3] = member;
+	ASSERT_EQ(5, cg_read_pids(ctl->threads_fd, got, CG_MAX_PIDS));
+	thread = cg_other(got, 5, known, 4);
+	ASSERT_GT(thread, 0);
+	snprintf(path, sizeof(path), "%d/task/%d/status", member, thread);
+	ASSERT_EQ(2, pidns_file_field(self->procfd, path, "NSpid", nspid, 3));
+	EXPECT_EQ(3, nspid[1]);
+
+	pidns_post_byte(ctl->done[1]);
+	EXPECT_EQ(0, pidns_wait_status(self->init));
+	self->init = -1;
+	close(self->hold[1]);
+	self->hold[1] = -1;
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(0, pidns_wait_status(self->out[i]));
+		self->out[i] = -1;
+	}
+	close(ctl->procs_fd);
+	close(ctl->threads_fd);
 }
 
 TEST_HARNESS_MAIN

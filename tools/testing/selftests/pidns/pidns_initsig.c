@@ -59,6 +59,7 @@ enum source {
 	SRC_KERNEL,	/* the init's alarm(): SIGALRM, SEND_SIG_PRIV */
 	SRC_MEMBER,	/* member 2 of the namespace: kill(1, sig) */
 	SRC_SELF,	/* the init itself: raise() */
+	SRC_MEMBER_THEN_KILL,	/* member 2's, pending, then the test's kill() */
 };
 
 /* What the init does with the signal. */
@@ -77,7 +78,7 @@ enum outcome {
 static bool source_outside(int src)
 {
 	return src == SRC_KILL || src == SRC_PIDFD || src == SRC_PGRP ||
-	       src == SRC_KILL_ALL;
+	       src == SRC_KILL_ALL || src == SRC_MEMBER_THEN_KILL;
 }
 
 struct initsig_shared {
@@ -211,6 +212,15 @@ static __noreturn void init_body(struct _test_data_initsig *self, int src,
 			CHILD_CHECK(sigprocmask(SIG_BLOCK, &set, NULL) == 0);
 			break;
 		}
+	}
+	if (src == SRC_MEMBER_THEN_KILL) {
+		/* Pending from inside first: the outside one merges into it. */
+		c = fork();
+		CHILD_CHECK(c >= 0);
+		if (c == 0)
+			_exit(kill(1, sig) == 0 ? 0 : 1);
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		CHILD_CHECK(wait_pending(sig));
 	}
 	CHILD_CHECK(pidns_post_byte(self->up[1]) == 0);
 	CHILD_CHECK(pidns_wait_byte(self->down[0]));
@@ -354,6 +364,7 @@ static void send_outside(struct __test_metadata *_metadata,
 
 	switch (src) {
 	case SRC_KILL:
+	case SRC_MEMBER_THEN_KILL:
 		ASSERT_EQ(0, kill(init, sig));
 		break;
 	case SRC_PIDFD:
@@ -649,6 +660,17 @@ TEST_F(initsig, inside_self_blocked)
 }
 
 /* ---- SIGKILL, SIGSTOP, SIGQUIT --------------------------------------- */
+/*
+ * A legacy signal is queued once: the ancestor's SIGTERM that finds the
+ * member's blocked one pending makes a single delivery with it, which
+ * must take the default action in ORDINARY mode.
+ */
+TEST_F(initsig, inside_then_ancestor_blocked)
+{
+	run_case(_metadata, self, variant, SRC_MEMBER_THEN_KILL, DISP_BLOCK,
+		 SIGTERM, SURVIVES, DIES);
+}
+
 TEST_F(initsig, ancestor_sigkill)
 {
 	run_case(_metadata, self, variant, SRC_KILL, DISP_DEFAULT, SIGKILL,

@@ -2726,18 +2726,7 @@ TEST(ptrace_vfork_clone_exec_eventmsg_inner_tracer)
  */
 static int mqueue_fs_open(void)
 {
-	int fsfd, mfd = -1;
-
-	fsfd = syscall(__NR_fsopen, "mqueue", FSOPEN_CLOEXEC);
-	if (fsfd >= 0) {
-		if (!syscall(__NR_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL,
-			     NULL, 0))
-			mfd = syscall(__NR_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
-		close(fsfd);
-	}
-	if (mfd < 0)
-		mfd = open("/dev/mqueue", O_DIRECTORY | O_CLOEXEC);
-	return mfd;
+	return pidns_fs_open("mqueue", "/dev/mqueue");
 }
 
 /* NOTIFY_PID of the test queue, read by the caller; -2 on error. */

@@ -771,14 +771,15 @@ static inline long pidns_slab_active(const char *cache)
 }
 
 /*
- * A private sysfs instance (fsopen/fsmount), so the slab files are there
- * whatever the caller's mount and network namespaces; /sys as a fallback.
+ * A private, detached instance of filesystem @type (fsopen/fsmount) as a
+ * directory fd, whatever the caller's mount namespace; the directory
+ * @fallback if that cannot be made.
  */
-static inline int pidns_sysfs_open(void)
+static inline int pidns_fs_open(const char *type, const char *fallback)
 {
 	int fsfd, mfd = -1;
 
-	fsfd = syscall(__NR_fsopen, "sysfs", FSOPEN_CLOEXEC);
+	fsfd = syscall(__NR_fsopen, type, FSOPEN_CLOEXEC);
 	if (fsfd >= 0) {
 		if (!syscall(__NR_fsconfig, fsfd, FSCONFIG_CMD_CREATE, NULL,
 			     NULL, 0))
@@ -786,8 +787,14 @@ static inline int pidns_sysfs_open(void)
 		close(fsfd);
 	}
 	if (mfd < 0)
-		mfd = open("/sys", O_DIRECTORY | O_CLOEXEC);
+		mfd = open(fallback, O_DIRECTORY | O_CLOEXEC);
 	return mfd;
+}
+
+/* sysfs, so that the slab files are there whatever the namespaces. */
+static inline int pidns_sysfs_open(void)
+{
+	return pidns_fs_open("sysfs", "/sys");
 }
 
 /*

@@ -126,7 +126,8 @@ def steps(repo, owned, error):
     return result
 
 
-def _sparse_base(base, files, dest, error):
+def sparse_base(base, files, dest, error):
+    """A git repository at @dest of the base's versions of @files."""
     os.makedirs(dest)
     for rel in files:
         src = os.path.join(base, rel)
@@ -149,7 +150,7 @@ def make(repo, base, outdir, owned, say, error):
     work = tempfile.mkdtemp(prefix="pidns-series-")
     try:
         build = os.path.join(work, "build")
-        _sparse_base(base, touched, build, error)
+        sparse_base(base, touched, build, error)
         for step in series:
             if isinstance(step, Patch):
                 _checked(_git(build, "am", "-q", "--keep-cr", step.path),
@@ -174,7 +175,7 @@ def make(repo, base, outdir, owned, say, error):
         _fill_cover(outdir, cover)
 
         check = os.path.join(work, "check")
-        _sparse_base(base, touched, check, error)
+        sparse_base(base, touched, check, error)
         mails = sorted(f for f in os.listdir(outdir)
                        if f.endswith(".patch") and not f.startswith("0000"))
         for m in mails:

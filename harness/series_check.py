@@ -457,18 +457,7 @@ def cheap_check(say, error):
             touched |= set(re.findall(r"^--- a/(\S+)", texts[p],
                                       flags=re.M))
         base = os.path.join(work, "base")
-        os.makedirs(base)
-        for rel in sorted(touched):
-            src = os.path.join(STOCK, rel)
-            if os.path.isfile(src):
-                os.makedirs(os.path.dirname(os.path.join(base, rel)),
-                            exist_ok=True)
-                shutil.copy2(src, os.path.join(base, rel))
-        for args in (("init", "-q"), ("add", "-A", "-f"),
-                     ("commit", "-q", "--allow-empty", "-m", "base")):
-            res = _git(base, *args)
-            if res.returncode:
-                raise error(f"git {args[0]}: {res.stderr.strip()}")
+        series.sparse_base(STOCK, touched, base, error)
         applied = True
         for p in paths:
             row = {"name": short_subject(texts[p])}

@@ -339,13 +339,15 @@ def obj_dir(kernel, config):
 # The fragments of each config, merged in this order over tinyconfig (a
 # later one overrides an earlier one).  rt keeps debug.config's lock
 # debugging and turns KASAN off; kcsan cannot have KASAN at all, so it is
-# guest.config and its own fragment only.
+# guest.config and its own fragment only.  clients.config (what real
+# container software and the boundary rows need) is in every config but
+# bench, whose figures are of the lean guest.
 CONFIGS = {
-    "debug": ["debug.config"],
+    "debug": ["clients.config", "debug.config"],
     "bench": ["bench.config"],
-    "nopidns": ["debug.config", "nopidns.config"],
-    "rt": ["debug.config", "rt.config"],
-    "kcsan": ["kcsan.config"],
+    "nopidns": ["clients.config", "debug.config", "nopidns.config"],
+    "rt": ["clients.config", "debug.config", "rt.config"],
+    "kcsan": ["clients.config", "kcsan.config"],
 }
 
 # What `check` runs on a config when --tests does not say.  Without pid

@@ -35,6 +35,7 @@
  */
 
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
 #include <linux/export.h>
 #include <linux/file.h>
 #include <linux/hash.h>
@@ -52,6 +53,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/syscalls.h>
+#include <linux/sysctl.h>
 #include <linux/xarray.h>
 #include <net/sock.h>
 #include <uapi/linux/pidfd.h>
@@ -62,6 +64,11 @@ struct pid init_struct_pid = {
 	.numbers	= { { .ns = &init_pid_ns } },
 };
 
+/*
+ * The limit of init_pid_ns (its pid_max), kept here as well for the
+ * tracers, which size their tables by it; and the bounds of every
+ * namespace's limit.
+ */
 int pid_max = PID_MAX_DEFAULT;
 int pid_max_min = RESERVED_PIDS + 1;
 int pid_max_max = PID_MAX_LIMIT;
@@ -71,6 +78,7 @@ struct pid_namespace init_pid_ns = {
 	/* Open for pids; the first, init's, is counted like any other. */
 	.pid_allocated	= PIDNS_ADDING,
 	.last_pid	= PIDMAP_NO_LAST_PID,
+	.pid_max	= PID_MAX_DEFAULT,	/* sized by pid_idr_init() */
 	.child_reaper	= &init_task,
 	.user_ns	= &init_user_ns,
 	.ns = {
@@ -215,14 +223,14 @@ static int pidmap_find_unused(struct xa_state *xas, int from, int to,
 
 /*
  * The number the cyclic allocator gives next: the first unused one after
- * the cursor, wrapping around below pid_max.  Once the cursor has passed
+ * the cursor, wrapping around below the namespace's pid_max.  Once the cursor has passed
  * RESERVED_PIDS the wrap goes back to RESERVED_PIDS, not to 1, so the low
  * numbers of daemons started at boot are not handed out again soon.
  */
 static int pidmap_next_unused(struct pid_namespace *ns, struct xa_state *xas,
 			      struct pidmap_chunk **chunk)
 {
-	int limit = READ_ONCE(pid_max);
+	int limit = pidns_pid_max(ns);
 	int floor = ns->last_pid >= RESERVED_PIDS ? RESERVED_PIDS : 1;
 	int from = max(ns->last_pid + 1, floor);
 	int nr = -1;
@@ -261,6 +269,17 @@ static int pidmap_mark(struct xa_state *xas, int nr,
  * cyclic order if @want is 0.  The number is counted in pid_allocated at
  * once, so an exiting init waits for it to be given back.
  *
+ * A namespace without an init hands out number 1 only: its first task
+ * must be the init, the reaper every later task needs.  Before the init
+ * exists, several tasks may fork into the namespace at once (those that
+ * entered it with setns(), and the one that unshared): one takes 1, and
+ * the others get -EAGAIN while that fork is still under way, instead of a
+ * number in a namespace that might end up with no init at all if the
+ * init's fork failed.  (set_tid says the same with -EINVAL for a number
+ * other than 1, and -EEXIST for 1 while it is taken.)  child_reaper is
+ * set under tasklist_lock, not this lock: a fork that sees it still
+ * unset just after the init was attached fails needlessly, never wrongly.
+ *
  * Returns 0, taking nothing, if @ns is closed but would otherwise have
  * given a number: alloc_pid() fails with -ENOMEM then, after it has
  * looked at every level, as 6.12 reports the other errors first.  A
@@ -282,6 +301,8 @@ static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
 	} else {
 		nr = pidmap_next_unused(ns, xas, &chunk);
 		if (nr < 0)
+			return -EAGAIN;
+		if (nr != 1 && !READ_ONCE(ns->child_reaper))
 			return -EAGAIN;
 	}
 	if (!(ns->pid_allocated & PIDNS_ADDING))
@@ -546,13 +567,13 @@ void free_pid(struct pid *pid)
 
 /*
  * Check a clone3() set_tid entry for namespace @ns.  Returns 0 or the
- * errno clone3() documents: -EINVAL for a number out of range, or one
- * other than 1 in a namespace that has no init yet; -EPERM without
- * CAP_CHECKPOINT_RESTORE over @ns.
+ * errno clone3() documents: -EINVAL for a number below 1 or not below the
+ * pid_max of @ns, or other than 1 in a namespace that has no init yet;
+ * -EPERM without CAP_CHECKPOINT_RESTORE over @ns.
  */
 static int pid_check_set_tid(struct pid_namespace *ns, pid_t tid)
 {
-	if (tid < 1 || tid >= READ_ONCE(pid_max))
+	if (tid < 1 || tid >= pidns_pid_max(ns))
 		return -EINVAL;
 	if (tid != 1 && !READ_ONCE(ns->child_reaper))
 		return -EINVAL;
@@ -574,6 +595,7 @@ static void pid_setup(struct pid *pid)
 
 	refcount_set(&pid->count, 1);
 	spin_lock_init(&pid->lock);
+	pid->exit_status = 0;
 	pid->stashed = NULL;
 	pid->ino = atomic64_inc_return(&pidfs_last_ino);
 	for (role = PIDTYPE_PID; role < PIDTYPE_MAX; role++)
@@ -596,10 +618,11 @@ static void pid_setup(struct pid *pid)
  *
  * Return: The pid, with one reference, or an ERR_PTR(): -EINVAL or -EPERM
  * for a bad @set_tid (see clone3(2)), -EEXIST if a number asked for is in
- * use, -EAGAIN if a namespace has no number left below pid_max, -ENOMEM if
- * memory ran out or @ns no longer accepts new tasks because its init has
- * exited, or that of an ancestor has.  As in 6.12, an error taking a
- * number at any level wins over a namespace being closed.  On error every
+ * use, -EAGAIN if a namespace has no number left below its own pid_max
+ * or its init is being made by another fork, -ENOMEM if memory ran out
+ * or @ns no longer accepts new tasks because its init has exited, or
+ * that of an ancestor has.  As in 6.12, an error taking a number at any
+ * level wins over a namespace being closed.  On error every
  * namespace is left as it was, but for the cyclic cursor of a namespace
  * that has tasks, which may have moved.
  *
@@ -1001,6 +1024,20 @@ void attach_pid(struct task_struct *task, enum pid_type type)
  * Take @task off its pid for @type and point the slot at @new (or NULL).
  * The old pid's numbers go back when it was its last user in any role.
  */
+/*
+ * @task is being reaped: keep in its thread id the status wait reports
+ * for it, for pidfds that outlive it (see pid_reaped_status()).  A group
+ * leader is reaped last, so its status is that of the whole group.
+ */
+static void pid_keep_exit_status(struct task_struct *task)
+{
+	struct signal_struct *sig = task->signal;
+
+	lockdep_assert_held_write(&tasklist_lock);
+	task->thread_pid->exit_status = sig->flags & SIGNAL_GROUP_EXIT ?
+					sig->group_exit_code : task->exit_code;
+}
+
 static void pid_unlink(struct task_struct *task, enum pid_type type,
 		       struct pid *new)
 {
@@ -1030,7 +1067,32 @@ static void pid_unlink(struct task_struct *task, enum pid_type type,
  */
 void detach_pid(struct task_struct *task, enum pid_type type)
 {
+	if (type == PIDTYPE_PID)
+		pid_keep_exit_status(task);
 	pid_unlink(task, type, NULL);
+}
+
+/**
+ * pid_reaped_status() - How the task of a thread id ended, once reaped.
+ * @pid: A thread id (a pidfd's pid: a thread's, or a thread group
+ *	leader's, whose task is reaped only after the whole group).
+ * @status: Where to put the wait status of the task.
+ *
+ * PIDFD_GET_INFO's PIDFD_INFO_EXIT: a pidfd keeps @pid, and so how its
+ * task ended, after the task itself is gone.
+ *
+ * Context: Process context; takes tasklist_lock for reading.
+ * Return: true and *@status set if the task of @pid has been reaped,
+ * false while it is alive or a zombie.
+ */
+bool pid_reaped_status(struct pid *pid, int *status)
+{
+	/* The status is written under the write lock, with the unlink. */
+	guard(read_lock)(&tasklist_lock);
+	if (pid_has_task(pid, PIDTYPE_PID))
+		return false;
+	*status = pid->exit_status;
+	return true;
 }
 
 /**
@@ -1176,6 +1238,87 @@ SYSCALL_DEFINE2(pidfd_open, pid_t, pid, unsigned int, flags)
 	return fd;
 }
 
+/* kernel.pid_max, per pid namespace */
+
+#ifdef CONFIG_SYSCTL
+/*
+ * One table serves every namespace: the handler acts on the caller's
+ * active namespace, so a namespace costs nothing here.  The table hangs
+ * off a sysctl root of its own only so that the permission check of the
+ * file can be per namespace too (see pid_max_permissions()).
+ */
+static int pid_max_handler(const struct ctl_table *table, int write,
+			   void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct ctl_table view = *table;
+	int limit = pidns_pid_max(ns);
+	int err;
+
+	/* The file may have been opened by someone else and handed over. */
+	if (write && !ns_capable(ns->user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+
+	view.data = &limit;
+	err = proc_dointvec_minmax(&view, write, buffer, lenp, ppos);
+	if (err || !write)
+		return err;
+
+	/*
+	 * Numbers already above a lowered limit stay; only new ones are
+	 * held to it.  The allocator reads the limit without the map lock.
+	 */
+	WRITE_ONCE(ns->pid_max, limit);
+	if (ns == &init_pid_ns)
+		WRITE_ONCE(pid_max, limit);
+	return 0;
+}
+
+/*
+ * The owner's bits for whoever has CAP_SYS_ADMIN over the owner of the
+ * caller's namespace, as the root of a container expects; read-only for
+ * everyone else, global root of another namespace included.
+ */
+static int pid_max_permissions(struct ctl_table_header *head,
+			       const struct ctl_table *table)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	int mode = table->mode;
+
+	if (ns_capable_noaudit(ns->user_ns, CAP_SYS_ADMIN)) {
+		mode = (mode >> 6) & 7;
+		return mode << 6 | mode << 3 | mode;
+	}
+	return mode & 0444;
+}
+
+static struct ctl_table_root pid_max_root = {
+	.permissions	= pid_max_permissions,
+};
+
+static struct ctl_table pid_max_table[] = {
+	{
+		.procname	= "pid_max",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= pid_max_handler,
+		.extra1		= &pid_max_min,
+		.extra2		= &pid_max_max,
+	},
+};
+
+static int __init pid_max_sysctl_init(void)
+{
+	setup_sysctl_set(&pid_max_root.default_set, &pid_max_root, NULL);
+	if (!__register_sysctl_table(&pid_max_root.default_set, "kernel",
+				     pid_max_table,
+				     ARRAY_SIZE(pid_max_table)))
+		pr_err("pid: cannot register kernel.pid_max\n");
+	return 0;
+}
+subsys_initcall(pid_max_sysctl_init);
+#endif /* CONFIG_SYSCTL */
+
 /**
  * pid_idr_init() - Set up pid allocation at boot.
  *
@@ -1195,6 +1338,7 @@ void __init pid_idr_init(void)
 	pid_max = clamp_t(int, PIDS_PER_CPU_DEFAULT * cpus, pid_max,
 			  pid_max_max);
 	pid_max_min = max_t(int, pid_max_min, PIDS_PER_CPU_MIN * cpus);
+	init_pid_ns.pid_max = pid_max;
 	pr_info("pid_max: default: %u minimum: %u\n", pid_max, pid_max_min);
 
 	/*

@@ -167,6 +167,7 @@ static struct pid_namespace *pidns_new(struct user_namespace *owner,
 	refcount_set(&child->ns.count, 1);
 
 	pidmap_init(child);
+	child->pid_max = PID_MAX_LIMIT;
 	child->level = depth;
 	child->parent = get_pid_ns(parent);
 	child->user_ns = get_user_ns(owner);
@@ -437,23 +438,26 @@ void zap_pid_ns_processes(struct pid_namespace *pid_ns)
  * as seen by the cyclic allocator.  Writing N makes the next fork try
  * N + 1, which is how CRIU recreated tasks with given pids before clone3()
  * had set_tid.  Reading is open to everyone, steering needs
- * CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN) over the namespace.
+ * CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN) over the namespace.  The
+ * cursor goes up to the namespace's own pid_max.
  */
 static int pidns_last_pid_handler(const struct ctl_table *table,
 				  int write, void *buffer, size_t *lenp,
 				  loff_t *ppos)
 {
 	struct pid_namespace *ns = task_active_pid_ns(current);
+	int last, limit, err;
 	struct ctl_table view;
-	int last, err;
 
 	if (write && !checkpoint_restore_ns_capable(ns->user_ns))
 		return -EPERM;
 
 	last = pid_ns_last_pid(ns);
+	limit = pidns_pid_max(ns);
 
 	view = *table;
 	view.data = &last;
+	view.extra2 = &limit;
 	err = proc_dointvec_minmax(&view, write, buffer, lenp, ppos);
 	if (!err && write)
 		pidmap_set_last_pid(ns, last);
@@ -468,7 +472,7 @@ static struct ctl_table pidns_kernel_sysctls[] = {
 		.mode		= 0666,
 		.proc_handler	= pidns_last_pid_handler,
 		.extra1		= SYSCTL_ZERO,
-		.extra2		= &pid_max,
+		/* .extra2: the namespace's pid_max, set by the handler */
 	},
 };
 
@@ -542,33 +546,24 @@ static struct ns_common *pidns_get_active(struct task_struct *task)
 	return active ? &get_pid_ns(active)->ns : NULL;
 }
 
-/* nsfs: /proc/<pid>/ns/pid_for_children, where @task's children go. */
+/*
+ * nsfs: /proc/<pid>/ns/pid_for_children, where @task's children go.
+ *
+ * Also before the namespace has an init, after an unshare(CLONE_NEWPID)
+ * and before the first fork (6.12 said ENOENT then): CRIU restores nested
+ * user and pid namespaces by entering such a namespace with setns() and
+ * forking its init from there.  Whoever forks first makes the init; see
+ * pidmap_take_locked() for forks that race for it.
+ */
 static struct ns_common *pidns_get_for_children(struct task_struct *task)
 {
 	struct pid_namespace *target = NULL;
-	bool has_init;
 
 	/* task_lock() keeps ->nsproxy from being switched or freed. */
 	scoped_guard(task_lock, task)
 		if (task->nsproxy)
 			target = get_pid_ns(task->nsproxy->pid_ns_for_children);
-	if (!target)
-		return NULL;
-
-	/*
-	 * After unshare(CLONE_NEWPID) the namespace has no init until the
-	 * first fork, and that fork decides who the init is.  It should be
-	 * a child of the task that unshared, not of one that found the
-	 * namespace here and called setns(), so do not hand it out before
-	 * then.  child_reaper is set under tasklist_lock.
-	 */
-	scoped_guard(read_lock, &tasklist_lock)
-		has_init = target->child_reaper;
-	if (has_init)
-		return &target->ns;
-
-	put_pid_ns(target);
-	return NULL;
+	return target ? &target->ns : NULL;
 }
 
 static void pidns_drop(struct ns_common *nsc)

@@ -47,6 +47,7 @@ struct pid {
 	refcount_t count;
 	unsigned int level;		/* depth of the pid's own namespace */
 	spinlock_t lock;		/* protects @inodes */
+	int exit_status;		/* wait status, once the task is reaped */
 	struct dentry *stashed;		/* pidfs dentry, see fs/pidfs.c */
 	u64 ino;			/* pidfs inode number, never reused */
 	struct hlist_head tasks[PIDTYPE_MAX];	/* users, per role */
@@ -95,6 +96,8 @@ void change_pid(struct task_struct *task, enum pid_type type,
 void exchange_tids(struct task_struct *task, struct task_struct *old);
 void transfer_pid(struct task_struct *old, struct task_struct *new,
 		  enum pid_type type);
+
+bool pid_reaped_status(struct pid *pid, int *status);
 
 extern int pid_max;
 extern int pid_max_min, pid_max_max;

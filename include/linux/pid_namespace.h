@@ -35,6 +35,9 @@ struct fs_pin;
  * @last_pid: The last number the cyclic allocator handed out, or
  *	%PIDMAP_NO_LAST_PID before it has handed out any; the ns_last_pid
  *	sysctl and /proc/loadavg show it.
+ * @pid_max: Numbers here lie below this: kernel.pid_max as seen from
+ *	inside.  A task is made only if every level from its namespace up
+ *	has a free number below its own limit.  Read without the lock.
  * @pid_allocated: How many numbers are taken here, by pids and by forks
  *	still setting theirs up, plus %PIDNS_ADDING while the namespace is
  *	open: from its creation until its init begins to exit.  One word,
@@ -57,6 +60,7 @@ struct fs_pin;
 struct pid_namespace {
 	struct xarray pidmap;
 	int last_pid;
+	int pid_max;
 	unsigned int pid_allocated;
 	struct task_struct *child_reaper;
 	struct kmem_cache *pid_cachep;
@@ -102,6 +106,16 @@ extern struct pid_namespace init_pid_ns;
 static inline int pid_ns_last_pid(const struct pid_namespace *ns)
 {
 	return READ_ONCE(ns->last_pid);
+}
+
+/*
+ * kernel.pid_max of @ns: numbers in @ns lie below it.  A new namespace
+ * starts at %PID_MAX_LIMIT, whatever its parent's limit: the parent's
+ * limit applies anyway, at the parent's level.
+ */
+static inline int pidns_pid_max(const struct pid_namespace *ns)
+{
+	return READ_ONCE(ns->pid_max);
 }
 
 /* For kernel/pid_namespace.c: the number map, which kernel/pid.c owns. */

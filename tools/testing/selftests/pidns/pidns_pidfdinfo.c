@@ -1,0 +1,985 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PIDFD_GET_INFO (upstream 6.13) with PIDFD_INFO_EXIT (6.15) across pid
+ * and user namespaces: pid, tgid and ppid in the caller's pid namespace
+ * (ESRCH for a task it cannot see, ppid 0 for a parent it cannot see),
+ * credentials in the caller's user namespace, the cgroup v2 id, the mask
+ * bits, the extensible struct's sizes, and the exit status of a reaped
+ * task (and of a whole thread group, and of a thread).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <assert.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "pidns_util.h"
+#include "../kselftest_harness.h"
+
+/*
+ * Upstream's ABI, defined here because the installed headers may be
+ * 6.12's.  The struct has our own name so that newer headers, which
+ * define struct pidfd_info (of whatever size their version has), do not
+ * clash; the layout is upstream's, every field naturally aligned.
+ */
+#ifndef PIDFS_IOCTL_MAGIC
+#define PIDFS_IOCTL_MAGIC		0xFF
+#endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD			O_EXCL
+#endif
+#ifndef PIDFD_INFO_PID
+#define PIDFD_INFO_PID			0x01UL
+#endif
+#ifndef PIDFD_INFO_CREDS
+#define PIDFD_INFO_CREDS		0x02UL
+#endif
+#ifndef PIDFD_INFO_CGROUPID
+#define PIDFD_INFO_CGROUPID		0x04UL
+#endif
+#ifndef PIDFD_INFO_EXIT
+#define PIDFD_INFO_EXIT			0x08UL
+#endif
+#ifndef PIDFD_INFO_SIZE_VER0
+#define PIDFD_INFO_SIZE_VER0		64
+#endif
+#ifndef PIDFD_INFO_SIZE_VER1
+#define PIDFD_INFO_SIZE_VER1		72
+#endif
+
+struct info {
+	__u64 mask;
+	__u64 cgroupid;
+	__u32 pid;
+	__u32 tgid;
+	__u32 ppid;
+	__u32 ruid;
+	__u32 rgid;
+	__u32 euid;
+	__u32 egid;
+	__u32 suid;
+	__u32 sgid;
+	__u32 fsuid;
+	__u32 fsgid;
+	__s32 exit_code;
+	/* Later kernels: */
+	__u32 coredump_mask;
+	__u32 coredump_signal;
+	__u64 supported_mask;
+};
+
+static_assert(offsetof(struct info, exit_code) == 60, "upstream layout");
+static_assert(sizeof(struct info) == 80, "upstream layout");
+
+/* PIDFD_GET_INFO of a given struct size: only the size field differs. */
+#define GET_INFO(size)	_IOC(_IOC_READ | _IOC_WRITE, PIDFS_IOCTL_MAGIC, 11, \
+			     (size))
+
+#ifdef PIDFD_GET_INFO
+static_assert(_IOC_NR(PIDFD_GET_INFO) == 11 &&
+	      _IOC_TYPE(PIDFD_GET_INFO) == PIDFS_IOCTL_MAGIC,
+	       "PIDFD_GET_INFO is _IOWR(0xFF, 11, struct pidfd_info)");
+#endif
+
+/* The fields pid .. exit_code: what every call is checked against. */
+#define KNOWN_MASK	(PIDFD_INFO_PID | PIDFD_INFO_CREDS | \
+			 PIDFD_INFO_CGROUPID | PIDFD_INFO_EXIT)
+
+/* An ioctl with @want in mask and a struct of @size; 0 or the errno. */
+static int get_info_sized(int pidfd, __u64 want, struct info *out,
+			  size_t size)
+{
+	char buf[256];
+	int err;
+
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, &want, sizeof(want));
+	err = ioctl(pidfd, GET_INFO(size), buf) ? errno : 0;
+	memcpy(out, buf, sizeof(*out));
+	return err;
+}
+
+/* The usual call: a VER1-sized struct. */
+static int get_info(int pidfd, __u64 want, struct info *out)
+{
+	return get_info_sized(pidfd, want, out, PIDFD_INFO_SIZE_VER1);
+}
+
+static int pidfd_of(pid_t pid)
+{
+	return sys_pidfd_open(pid, 0);
+}
+
+/* A child that waits for EOF on @hold (exit 0), with a pidfd for it. */
+static pid_t spawn_holder(const int hold[2], int *pidfd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		pidns_idle_until_released(hold);
+	if (pid > 0 && pidfd)
+		*pidfd = pidfd_of(pid);
+	return pid;
+}
+
+/*
+ * Every case starts by showing that the ioctl works at all, on the
+ * caller's own pidfd, so that a kernel without it (6.12: EINVAL for any
+ * argument) fails there, not in a check that happens to expect an error.
+ */
+static void require_info(struct __test_metadata *_metadata)
+{
+	int fd = pidfd_of(getpid()), err;
+	struct info i;
+
+	ASSERT_GE(fd, 0);
+	err = get_info(fd, 0, &i);
+	close(fd);
+	ASSERT_EQ(0, err) {
+		TH_LOG("PIDFD_GET_INFO on our own pidfd: %s", strerror(err));
+	}
+}
+
+/* ---- numbers ---------------------------------------------------------- */
+
+/* A child of ours, in our namespace: its numbers, and ppid ours. */
+TEST(numbers_of_child)
+{
+	int hold[2], pidfd;
+	struct info i;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	ASSERT_EQ(0, pidns_pipe(hold));
+	c = spawn_holder(hold, &pidfd);
+	ASSERT_GT(c, 0);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(0, get_info(pidfd, 0, &i));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_PID);
+	EXPECT_EQ(c, i.pid);
+	EXPECT_EQ(c, i.tgid);
+	EXPECT_EQ(getpid(), i.ppid);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+/*
+ * A namespace's init and its member, seen from outside (the parent
+ * namespace): their numbers there, and ppid in the same namespace.
+ */
+TEST(numbers_from_parent_ns)
+{
+	int hold[2], res[2], fd_init, fd_member;
+	pid_t init, member_outer = -1;
+	int procfd;
+	struct info i;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	procfd = pidns_proc_open();
+	ASSERT_GE(procfd, 0);
+	ASSERT_EQ(0, pidns_pipe(hold));
+	ASSERT_EQ(0, pidns_pipe(res));
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		pid_t m = fork();
+
+		if (m == 0) {
+			pidns_send_int(res[1], pidns_self_in_proc(procfd));
+			pidns_idle_until_released(hold);
+		}
+		CHILD_CHECK(m == 2);
+		close(hold[1]);
+		pidns_wait_byte(hold[0]);
+		_exit(pidns_wait_status(m));
+	}
+	ASSERT_EQ(0, pidns_recv_int(res[0], &member_outer));
+	fd_init = pidfd_of(init);
+	ASSERT_GE(fd_init, 0);
+	fd_member = pidfd_of(member_outer);
+	ASSERT_GE(fd_member, 0);
+
+	ASSERT_EQ(0, get_info(fd_init, 0, &i));
+	EXPECT_EQ(init, i.pid);
+	EXPECT_EQ(init, i.tgid);
+	EXPECT_EQ(getpid(), i.ppid);
+	ASSERT_EQ(0, get_info(fd_member, 0, &i));
+	EXPECT_EQ(member_outer, i.pid);
+	EXPECT_EQ(member_outer, i.tgid);
+	EXPECT_EQ(init, i.ppid);
+
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* Check @pidfd's numbers as its caller's namespace has them. */
+static void child_check_numbers(int pidfd, pid_t pid, pid_t ppid)
+{
+	struct info i;
+
+	CHILD_CHECK(get_info(pidfd, 0, &i) == 0);
+	CHILD_CHECK(i.mask & PIDFD_INFO_PID);
+	CHILD_CHECK(i.pid == (__u32)pid);
+	CHILD_CHECK(i.tgid == (__u32)pid);
+	CHILD_CHECK(i.ppid == (__u32)ppid);
+}
+
+/*
+ * From inside: the init is 1 with ppid 0 (its parent is outside), a
+ * member is 2 with ppid 1, and a member whose parent is outside (made by
+ * setns() + fork()) has its own inner number and ppid 0: a parent the
+ * caller cannot see is 0, not an error.
+ */
+TEST(numbers_from_inside)
+{
+	int hold[2], res[2], nsfd;
+	pid_t init, outside_child;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	ASSERT_EQ(0, pidns_pipe(hold));
+	ASSERT_EQ(0, pidns_pipe(res));
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		pid_t m;
+		int v;
+
+		m = fork();
+		if (m == 0) {
+			int fd;
+
+			CHILD_CHECK(pidns_recv_int(res[0], &v) == 0);
+			fd = pidfd_of(1);
+			CHILD_CHECK(fd >= 0);
+			child_check_numbers(fd, 1, 0);
+			fd = pidfd_of(2);
+			CHILD_CHECK(fd >= 0);
+			child_check_numbers(fd, 2, 1);
+			/* The setns() child: number 3, parent outside. */
+			fd = pidfd_of(v);
+			CHILD_CHECK(fd >= 0);
+			child_check_numbers(fd, v, 0);
+			_exit(0);
+		}
+		CHILD_CHECK(m == 2);
+		CHILD_CHECK(pidns_wait_status(m) == 0);
+		_exit(0);
+	}
+	nsfd = pidns_open_ns(init, "pid");
+	ASSERT_GE(nsfd, 0);
+	ASSERT_EQ(0, setns(nsfd, CLONE_NEWPID));
+	outside_child = fork();
+	ASSERT_GE(outside_child, 0);
+	if (outside_child == 0) {
+		pidns_send_int(res[1], getpid());
+		pidns_idle_until_released(hold);
+	}
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(outside_child));
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/*
+ * A task the caller's namespace cannot see is ESRCH: the init of a
+ * sibling namespace, and the test (a task of an ancestor namespace), by
+ * pidfds another namespace's init inherited.
+ */
+TEST(invisible_task_esrch)
+{
+	int hold[2], self_fd, fd_a;
+	pid_t a, b;
+	struct info i;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	ASSERT_EQ(0, pidns_pipe(hold));
+	self_fd = pidfd_of(getpid());
+	ASSERT_GE(self_fd, 0);
+	a = pidns_fork_idle_init(hold);
+	ASSERT_GE(a, 0);
+	fd_a = pidfd_of(a);
+	ASSERT_GE(fd_a, 0);
+	ASSERT_EQ(0, get_info(fd_a, 0, &i));
+	b = pidns_fork();
+	ASSERT_GE(b, 0);
+	if (b == 0) {
+		int own = pidfd_of(1);
+
+		CHILD_CHECK(own >= 0);
+		child_check_numbers(own, 1, 0);
+		/* Inherited pidfds: A's init in a sibling, and the test. */
+		CHILD_CHECK(get_info(fd_a, 0, &i) == ESRCH);
+		CHILD_CHECK(get_info(fd_a, PIDFD_INFO_EXIT, &i) == ESRCH);
+		CHILD_CHECK(get_info(self_fd, 0, &i) == ESRCH);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(b));
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(a));
+}
+
+/* ---- credentials ------------------------------------------------------ */
+
+#define T_RUID	1000
+#define T_EUID	1001
+#define T_SUID	1002
+#define T_RGID	2000
+#define T_EGID	2001
+#define T_SGID	2002
+
+/* A child with distinct real, effective and saved ids, and its pidfd. */
+static pid_t spawn_with_ids(const int hold[2], int *pidfd)
+{
+	int ready[2];
+	pid_t pid;
+
+	if (pidns_pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		CHILD_CHECK(setgroups(0, NULL) == 0);
+		CHILD_CHECK(setresgid(T_RGID, T_EGID, T_SGID) == 0);
+		CHILD_CHECK(setresuid(T_RUID, T_EUID, T_SUID) == 0);
+		pidns_post_byte(ready[1]);
+		pidns_idle_until_released(hold);
+	}
+	close(ready[1]);
+	if (pid > 0 && !pidns_wait_byte(ready[0]))
+		pid = -1;
+	close(ready[0]);
+	if (pid > 0)
+		*pidfd = pidfd_of(pid);
+	return pid;
+}
+
+TEST(creds_in_initial_userns)
+{
+	int hold[2], pidfd = -1;
+	struct info i;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	ASSERT_EQ(0, pidns_pipe(hold));
+	c = spawn_with_ids(hold, &pidfd);
+	ASSERT_GT(c, 0);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(0, get_info(pidfd, 0, &i));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_CREDS);
+	EXPECT_EQ(T_RUID, i.ruid);
+	EXPECT_EQ(T_EUID, i.euid);
+	EXPECT_EQ(T_SUID, i.suid);
+	EXPECT_EQ(T_EUID, i.fsuid);
+	EXPECT_EQ(T_RGID, i.rgid);
+	EXPECT_EQ(T_EGID, i.egid);
+	EXPECT_EQ(T_SGID, i.sgid);
+	EXPECT_EQ(T_EGID, i.fsgid);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+/*
+ * Read from a user namespace that maps T_RUID to 0 and T_SUID to 5 and
+ * T_RGID to 0 only: the mapped ids as that namespace has them, every
+ * other one the overflow id.
+ */
+TEST(creds_in_callers_userns)
+{
+	int hold[2], go[2], res[2], pidfd = -1;
+	int ouid = pidns_read_int("/proc/sys/kernel/overflowuid");
+	int ogid = pidns_read_int("/proc/sys/kernel/overflowgid");
+	char path[64], map[64];
+	struct info i;
+	pid_t c, r;
+	int st;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	ASSERT_GE(ouid, 0);
+	ASSERT_GE(ogid, 0);
+	ASSERT_EQ(0, pidns_pipe(hold));
+	ASSERT_EQ(0, pidns_pipe(go));
+	ASSERT_EQ(0, pidns_pipe(res));
+	c = spawn_with_ids(hold, &pidfd);
+	ASSERT_GT(c, 0);
+	ASSERT_GE(pidfd, 0);
+	r = fork();
+	ASSERT_GE(r, 0);
+	if (r == 0) {
+		close(go[1]);
+		if (unshare(CLONE_NEWUSER))
+			_exit(KSFT_SKIP);
+		pidns_post_byte(res[1]);
+		CHILD_CHECK(pidns_wait_byte(go[0]));
+		CHILD_CHECK(get_info(pidfd, 0, &i) == 0);
+		CHILD_CHECK(pidns_write_all(res[1], &i, sizeof(i)) == sizeof(i));
+		_exit(0);
+	}
+	close(go[0]);
+	close(res[1]);
+	if (!pidns_wait_byte(res[0])) {
+		st = pidns_wait_status(r);
+		if (st == KSFT_SKIP)
+			SKIP(return, "no user namespaces");
+		ASSERT_EQ(0, st);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", r);
+	snprintf(map, sizeof(map), "0 %d 1\n5 %d 1\n", T_RUID, T_SUID);
+	ASSERT_EQ(0, pidns_write_file(path, map));
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", r);
+	snprintf(map, sizeof(map), "0 %d 1\n", T_RGID);
+	ASSERT_EQ(0, pidns_write_file(path, map));
+	ASSERT_EQ(0, pidns_post_byte(go[1]));
+	ASSERT_EQ(sizeof(i), pidns_read_all(res[0], &i, sizeof(i)));
+	EXPECT_EQ(0, pidns_wait_status(r));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_CREDS);
+	EXPECT_EQ(0, i.ruid);
+	EXPECT_EQ(ouid, i.euid);
+	EXPECT_EQ(5, i.suid);
+	EXPECT_EQ(ouid, i.fsuid);
+	EXPECT_EQ(0, i.rgid);
+	EXPECT_EQ(ogid, i.egid);
+	EXPECT_EQ(ogid, i.sgid);
+	EXPECT_EQ(ogid, i.fsgid);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+/* ---- cgroup id -------------------------------------------------------- */
+
+/* The path of our cgroup v2 cgroup, relative to its root ("" for it). */
+static int own_cgroup(char *buf, size_t size)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::/", 4))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, size, "%s", line + 4);
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * cgroupid is the task's cgroup v2 id, which is the inode number of its
+ * cgroup's directory: checked for our own cgroup and for a child cgroup
+ * made for the purpose (in a private cgroup2 instance; SKIP without one).
+ */
+TEST(cgroupid_is_cgroup_inode)
+{
+	char own[4096], name[4200], procs[4300];
+	int cgfd, hold[2], pidfd, self_fd;
+	struct stat st;
+	struct info i;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	cgfd = pidns_fs_open("cgroup2", "/sys/fs/cgroup");
+	if (cgfd < 0 || fstatat(cgfd, "cgroup.procs", &st, 0))
+		SKIP(return, "no cgroup2");
+	if (own_cgroup(own, sizeof(own)))
+		SKIP(return, "not in a cgroup v2 hierarchy");
+
+	self_fd = pidfd_of(getpid());
+	ASSERT_GE(self_fd, 0);
+	ASSERT_EQ(0, get_info(self_fd, 0, &i));
+	ASSERT_TRUE(i.mask & PIDFD_INFO_CGROUPID);
+	ASSERT_EQ(0, fstatat(cgfd, own[0] ? own : ".", &st, 0));
+	EXPECT_EQ(st.st_ino, i.cgroupid);
+
+	snprintf(name, sizeof(name), "%s%spidns_pidfdinfo.%d", own,
+		 own[0] ? "/" : "", getpid());
+	ASSERT_EQ(0, mkdirat(cgfd, name, 0755));
+	ASSERT_EQ(0, fstatat(cgfd, name, &st, 0));
+	ASSERT_EQ(0, pidns_pipe(hold));
+	c = spawn_holder(hold, &pidfd);
+	ASSERT_GT(c, 0);
+	ASSERT_GE(pidfd, 0);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", name);
+	{
+		int fd = openat(cgfd, procs, O_WRONLY | O_CLOEXEC);
+		char buf[16];
+
+		ASSERT_GE(fd, 0);
+		snprintf(buf, sizeof(buf), "%d", c);
+		EXPECT_EQ((ssize_t)strlen(buf), write(fd, buf, strlen(buf)));
+		close(fd);
+	}
+	EXPECT_EQ(0, get_info(pidfd, 0, &i));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_CGROUPID);
+	EXPECT_EQ(st.st_ino, i.cgroupid);
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(c));
+	EXPECT_EQ(0, unlinkat(cgfd, name, AT_REMOVEDIR));
+}
+
+/* ---- mask and sizes --------------------------------------------------- */
+
+/*
+ * A live task always gets PID and CREDS, CGROUPID where there are
+ * cgroups, never EXIT (also when asked for); bits the kernel does not
+ * know are ignored.
+ */
+TEST(mask_bits_returned)
+{
+	static const __u64 wants[] = {
+		0, PIDFD_INFO_PID, PIDFD_INFO_EXIT, KNOWN_MASK,
+		KNOWN_MASK | (1ULL << 40),
+	};
+	int hold[2], pidfd;
+	struct info i;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	ASSERT_EQ(0, pidns_pipe(hold));
+	c = spawn_holder(hold, &pidfd);
+	ASSERT_GT(c, 0);
+	for (unsigned int w = 0; w < ARRAY_SIZE(wants); w++) {
+		ASSERT_EQ(0, get_info(pidfd, wants[w], &i));
+		EXPECT_EQ(PIDFD_INFO_PID | PIDFD_INFO_CREDS,
+			  i.mask & (PIDFD_INFO_PID | PIDFD_INFO_CREDS));
+		EXPECT_EQ(0, i.mask & PIDFD_INFO_EXIT);
+		EXPECT_EQ(0, i.mask & ~(__u64)(PIDFD_INFO_PID |
+					       PIDFD_INFO_CREDS |
+					       PIDFD_INFO_CGROUPID)) {
+			TH_LOG("asked 0x%llx, got mask 0x%llx",
+			       (unsigned long long)wants[w],
+			       (unsigned long long)i.mask);
+		}
+		EXPECT_EQ(c, i.pid);
+	}
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+/* The raw ioctl into a buffer filled with 0xff: what it wrote and not. */
+static int raw_info(int pidfd, __u64 want, unsigned char *buf, size_t len,
+		    size_t size)
+{
+	memset(buf, 0xff, len);
+	memcpy(buf, &want, sizeof(want));
+	return ioctl(pidfd, GET_INFO(size), buf) ? errno : 0;
+}
+
+static bool all_bytes(const unsigned char *p, size_t from, size_t to, int v)
+{
+	for (size_t k = from; k < to; k++)
+		if (p[k] != v)
+			return false;
+	return true;
+}
+
+/*
+ * The usual extensible-struct rule: below VER0 (64) EINVAL; VER0 gets
+ * its 64 bytes and nothing beyond; VER1 (72) its 72; a bigger struct
+ * from a newer caller is zeroed past the kernel's fields (none of which
+ * beyond VER0 is filled when not asked for).
+ */
+TEST(size_versions)
+{
+	unsigned char buf[256];
+	int hold[2], pidfd;
+	struct info i;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	ASSERT_EQ(0, pidns_pipe(hold));
+	c = spawn_holder(hold, &pidfd);
+	ASSERT_GT(c, 0);
+
+	EXPECT_EQ(0, raw_info(pidfd, 0, buf, sizeof(buf),
+			      PIDFD_INFO_SIZE_VER0));
+	memcpy(&i, buf, sizeof(i));
+	EXPECT_EQ(c, i.pid);
+	EXPECT_TRUE(i.mask & PIDFD_INFO_CREDS);
+	EXPECT_TRUE(all_bytes(buf, PIDFD_INFO_SIZE_VER0, sizeof(buf), 0xff));
+
+	EXPECT_EQ(0, raw_info(pidfd, PIDFD_INFO_EXIT, buf, sizeof(buf),
+			      PIDFD_INFO_SIZE_VER1));
+	memcpy(&i, buf, sizeof(i));
+	EXPECT_EQ(c, i.pid);
+	EXPECT_TRUE(all_bytes(buf, PIDFD_INFO_SIZE_VER0,
+			      PIDFD_INFO_SIZE_VER1, 0));
+	EXPECT_TRUE(all_bytes(buf, PIDFD_INFO_SIZE_VER1, sizeof(buf), 0xff));
+
+	EXPECT_EQ(0, raw_info(pidfd, KNOWN_MASK, buf, sizeof(buf), 128));
+	memcpy(&i, buf, sizeof(i));
+	EXPECT_EQ(c, i.pid);
+	EXPECT_TRUE(all_bytes(buf, PIDFD_INFO_SIZE_VER0, 128, 0));
+	EXPECT_TRUE(all_bytes(buf, 128, sizeof(buf), 0xff));
+
+	for (size_t s = 0; s < PIDFD_INFO_SIZE_VER0; s += 8) {
+		EXPECT_EQ(EINVAL, raw_info(pidfd, 0, buf, sizeof(buf), s)) {
+			TH_LOG("size %zu", s);
+		}
+	}
+	EXPECT_EQ(EINVAL, raw_info(pidfd, 0, buf, sizeof(buf),
+				   PIDFD_INFO_SIZE_VER0 - 1));
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+/* ---- exit information ------------------------------------------------- */
+
+/* A child that exits with @code at once, or kills itself with @sig. */
+static pid_t spawn_exiting(int code, int sig, int *pidfd)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (sig)
+			raise(sig);
+		_exit(code);
+	}
+	if (pid > 0)
+		*pidfd = pidfd_of(pid);
+	return pid;
+}
+
+/* Wait until @pid is a zombie, without reaping it. */
+static int wait_zombie(pid_t pid)
+{
+	siginfo_t si;
+
+	return sys_waitid(P_PID, pid, &si, WEXITED | WNOWAIT, NULL);
+}
+
+/*
+ * A zombie is still a live task here: PID and CREDS, no EXIT yet, also
+ * when asked for.
+ */
+TEST(zombie_has_creds_no_exit)
+{
+	int pidfd = -1;
+	struct info i;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	c = spawn_exiting(3, 0, &pidfd);
+	ASSERT_GT(c, 0);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(0, wait_zombie(c));
+	ASSERT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_CREDS);
+	EXPECT_TRUE(i.mask & PIDFD_INFO_PID);
+	EXPECT_FALSE(i.mask & PIDFD_INFO_EXIT);
+	EXPECT_EQ(c, i.pid);
+	EXPECT_EQ(3, pidns_wait_status(c));
+}
+
+/*
+ * Reap @c (made by spawn_exiting()) and check what PIDFD_INFO_EXIT gives
+ * with a struct of @size: mask EXIT without CREDS, the wait status.
+ */
+static void check_reaped_exit(struct __test_metadata *_metadata, pid_t c,
+			      int pidfd, size_t size, int status)
+{
+	struct info i;
+	int st;
+
+	ASSERT_EQ(c, waitpid(c, &st, 0));
+	EXPECT_EQ(status, st);
+	ASSERT_EQ(0, get_info_sized(pidfd, PIDFD_INFO_EXIT, &i, size));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_EXIT);
+	EXPECT_FALSE(i.mask & PIDFD_INFO_CREDS);
+	EXPECT_EQ(status, i.exit_code) {
+		TH_LOG("exit_code 0x%x, wait status 0x%x", i.exit_code,
+		       status);
+	}
+}
+
+TEST(reaped_exit_code)
+{
+	int pidfd = -1;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	c = spawn_exiting(3, 0, &pidfd);
+	ASSERT_GT(c, 0);
+	ASSERT_GE(pidfd, 0);
+	check_reaped_exit(_metadata, c, pidfd, PIDFD_INFO_SIZE_VER1,
+			  3 << 8);
+	{
+		struct info i;
+
+		ASSERT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
+		EXPECT_TRUE(WIFEXITED(i.exit_code));
+		EXPECT_EQ(3, WEXITSTATUS(i.exit_code));
+	}
+	/* Exit 0 is reported too, with the EXIT bit telling it is there. */
+	c = spawn_exiting(0, 0, &pidfd);
+	ASSERT_GT(c, 0);
+	check_reaped_exit(_metadata, c, pidfd, PIDFD_INFO_SIZE_VER1, 0);
+}
+
+TEST(reaped_killed_by_sigkill)
+{
+	int pidfd = -1;
+	struct info i;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	c = spawn_exiting(0, SIGKILL, &pidfd);
+	ASSERT_GT(c, 0);
+	ASSERT_GE(pidfd, 0);
+	check_reaped_exit(_metadata, c, pidfd, PIDFD_INFO_SIZE_VER1, SIGKILL);
+	ASSERT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
+	EXPECT_TRUE(WIFSIGNALED(i.exit_code));
+	EXPECT_EQ(SIGKILL, WTERMSIG(i.exit_code));
+}
+
+/*
+ * exit_code lies at offset 60, inside VER0's 64 bytes (it took the place
+ * of 6.13's spare0; 6.15's struct pidfd_info is 64 bytes, and its
+ * PIDFD_GET_INFO encodes size 64), so a VER0 caller gets the exit status
+ * and the EXIT bit, as upstream gives it; nothing beyond its 64 bytes is
+ * written.
+ */
+TEST(reaped_exit_code_ver0)
+{
+	unsigned char buf[128];
+	int pidfd = -1, st;
+	struct info i;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	c = spawn_exiting(7, 0, &pidfd);
+	ASSERT_GT(c, 0);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(c, waitpid(c, &st, 0));
+	ASSERT_EQ(0, raw_info(pidfd, PIDFD_INFO_EXIT, buf, sizeof(buf),
+			      PIDFD_INFO_SIZE_VER0));
+	memcpy(&i, buf, sizeof(i));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_EXIT);
+	EXPECT_EQ(st, i.exit_code);
+	EXPECT_TRUE(all_bytes(buf, PIDFD_INFO_SIZE_VER0, sizeof(buf), 0xff));
+}
+
+/* Reaped, and PIDFD_INFO_EXIT not asked for: ESRCH, as before 6.15. */
+TEST(reaped_without_exit_esrch)
+{
+	int pidfd = -1;
+	struct info i;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	c = spawn_exiting(3, 0, &pidfd);
+	ASSERT_GT(c, 0);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(0, wait_zombie(c));
+	ASSERT_EQ(0, get_info(pidfd, 0, &i));
+	EXPECT_EQ(3, pidns_wait_status(c));
+	EXPECT_EQ(ESRCH, get_info(pidfd, 0, &i));
+	EXPECT_EQ(ESRCH, get_info(pidfd, PIDFD_INFO_CGROUPID, &i));
+	EXPECT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
+}
+
+/*
+ * A task reaped by someone else (here autoreaped: SIGCHLD ignored): once
+ * poll() on its pidfd reports POLLHUP (the task is gone), the ioctl has
+ * its exit status.
+ */
+TEST(poll_then_ioctl)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int go[2], pidfd;
+	struct info i;
+	pid_t c;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	ASSERT_NE(SIG_ERR, signal(SIGCHLD, SIG_IGN));
+	ASSERT_EQ(0, pidns_pipe(go));
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		close(go[1]);
+		pidns_wait_byte(go[0]);
+		_exit(42);
+	}
+	pidfd = pidfd_of(c);
+	ASSERT_GE(pidfd, 0);
+	close(go[1]);
+	pfd.fd = pidfd;
+	do {
+		ASSERT_EQ(1, poll(&pfd, 1, -1));
+		ASSERT_TRUE(pfd.revents & POLLIN);
+	} while (!(pfd.revents & POLLHUP));
+	ASSERT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_EXIT);
+	EXPECT_TRUE(WIFEXITED(i.exit_code));
+	EXPECT_EQ(42, WEXITSTATUS(i.exit_code));
+	signal(SIGCHLD, SIG_DFL);
+}
+
+/* ---- threads ---------------------------------------------------------- */
+
+struct tg {
+	pthread_t leader;
+	int release[2];		/* the thread waits for EOF on it */
+	int report[2];		/* the thread's tid, then "leader gone" */
+	int code;
+};
+
+static void *tg_thread(void *arg)
+{
+	struct tg *tg = arg;
+	pid_t tid = sys_gettid();
+
+	pidns_write_all(tg->report[1], &tid, sizeof(tid));
+	/* Returns once the leader's exit cleared its tid (mm_release()). */
+	pthread_join(tg->leader, NULL);
+	pidns_post_byte(tg->report[1]);
+	pidns_wait_byte(tg->release[0]);
+	/* The last thread: its exit ends the group, with the same code. */
+	syscall(SYS_exit, tg->code);
+	return NULL;
+}
+
+/*
+ * A thread group whose leader exits first (SYS_exit, the thread only)
+ * keeps its pidfd's task: creds, no EXIT and no poll event, until the
+ * whole group is gone; then, reaped, the group's status.  The leader and
+ * the last thread exit with the same code, so the group's status is that
+ * code whichever thread's the kernel keeps.
+ */
+TEST(thread_group_exit_after_whole_group)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct tg tg = { .code = 5 };
+	int pidfd, thread_fd;
+	struct info i;
+	pid_t c, tid;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	ASSERT_EQ(0, pidns_pipe(tg.release));
+	ASSERT_EQ(0, pidns_pipe(tg.report));
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		pthread_t t;
+
+		close(tg.release[1]);
+		tg.leader = pthread_self();
+		CHILD_CHECK(pthread_create(&t, NULL, tg_thread, &tg) == 0);
+		syscall(SYS_exit, tg.code);
+	}
+	close(tg.release[0]);
+	close(tg.report[1]);
+	pidfd = pidfd_of(c);
+	ASSERT_GE(pidfd, 0);
+	ASSERT_EQ(sizeof(tid), pidns_read_all(tg.report[0], &tid,
+					      sizeof(tid)));
+	thread_fd = sys_pidfd_open(tid, PIDFD_THREAD);
+	ASSERT_GE(thread_fd, 0);
+	ASSERT_EQ(0, get_info(thread_fd, 0, &i));
+	EXPECT_EQ(tid, i.pid);
+	EXPECT_EQ(c, i.tgid);
+
+	/* The leader has exited; the group has not. */
+	ASSERT_TRUE(pidns_wait_byte(tg.report[0]));
+	pfd.fd = pidfd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_CREDS);
+	EXPECT_FALSE(i.mask & PIDFD_INFO_EXIT);
+	EXPECT_EQ(c, i.pid);
+
+	close(tg.release[1]);
+	EXPECT_EQ(tg.code, pidns_wait_status(c));
+	ASSERT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_EXIT);
+	EXPECT_FALSE(i.mask & PIDFD_INFO_CREDS);
+	EXPECT_TRUE(WIFEXITED(i.exit_code));
+	EXPECT_EQ(tg.code, WEXITSTATUS(i.exit_code));
+}
+
+static void *exit_thread(void *arg)
+{
+	struct tg *tg = arg;
+	pid_t tid = sys_gettid();
+
+	pidns_write_all(tg->report[1], &tid, sizeof(tid));
+	pidns_wait_byte(tg->release[0]);
+	syscall(SYS_exit, tg->code);
+	return NULL;
+}
+
+/*
+ * A thread pidfd (PIDFD_THREAD): the thread's own numbers while it runs;
+ * once it has exited (a thread is released at once), its own exit code,
+ * while its group lives on.
+ */
+TEST(thread_pidfd_exit)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int hold[2], thread_fd;
+	struct tg tg = { .code = 9 };
+	struct info i;
+	pid_t c, tid;
+
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	ASSERT_EQ(0, pidns_pipe(hold));
+	ASSERT_EQ(0, pidns_pipe(tg.release));
+	ASSERT_EQ(0, pidns_pipe(tg.report));
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		pthread_t t;
+
+		close(tg.release[1]);
+		CHILD_CHECK(pthread_create(&t, NULL, exit_thread, &tg) == 0);
+		pthread_join(t, NULL);
+		pidns_idle_until_released(hold);
+	}
+	close(tg.release[0]);
+	close(tg.report[1]);
+	ASSERT_EQ(sizeof(tid), pidns_read_all(tg.report[0], &tid,
+					      sizeof(tid)));
+	thread_fd = sys_pidfd_open(tid, PIDFD_THREAD);
+	ASSERT_GE(thread_fd, 0);
+	ASSERT_EQ(0, get_info(thread_fd, PIDFD_INFO_EXIT, &i));
+	EXPECT_EQ(tid, i.pid);
+	EXPECT_EQ(c, i.tgid);
+	EXPECT_EQ(getpid(), i.ppid);
+	EXPECT_FALSE(i.mask & PIDFD_INFO_EXIT);
+
+	close(tg.release[1]);
+	pfd.fd = thread_fd;
+	do {
+		ASSERT_EQ(1, poll(&pfd, 1, -1));
+	} while (!(pfd.revents & POLLHUP));
+	ASSERT_EQ(0, get_info(thread_fd, PIDFD_INFO_EXIT, &i));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_EXIT);
+	EXPECT_FALSE(i.mask & PIDFD_INFO_CREDS);
+	EXPECT_TRUE(WIFEXITED(i.exit_code));
+	EXPECT_EQ(tg.code, WEXITSTATUS(i.exit_code));
+
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+TEST_HARNESS_MAIN

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
+#include <linux/types.h>
 
 #include "pidns_util.h"
 #include "../kselftest_harness.h"
@@ -20,11 +21,11 @@
 static int drop_caps(const int *caps, int n)
 {
 	struct {
-		uint32_t version;
+		__u32 version;
 		int pid;
 	} hdr = { 0x20080522, 0 };
 	struct {
-		uint32_t effective, permitted, inheritable;
+		__u32 effective, permitted, inheritable;
 	} data[2];
 
 	if (syscall(SYS_capget, &hdr, data))
@@ -103,30 +104,51 @@ TEST(unshare_caller_keeps_pid_and_ns)
 }
 
 /*
- * pid_for_children cannot be resolved until the new namespace has an init
- * (the first child); afterwards it names a namespace other than ours.
+ * pid_for_children names the new namespace as soon as unshare() made it,
+ * before it has an init: readlink() resolves and open() works (upstream's
+ * rule since "setns into a pid namespace before it has an init", queued
+ * after 7.0 for CRIU; 6.12 gave ENOENT until the first child existed).
+ * It is the namespace the first child then lands in, and not ours.
  */
-TEST(pid_for_children_enoent_before_first_child)
+TEST(pid_for_children_before_first_child)
 {
-	char own[64], children[64];
+	char own[64], before[64], after[64], path[64], link[64];
+	int hold[2], fd;
+	struct stat st;
+	ssize_t len;
 	pid_t c;
 
 	PIDNS_REQUIRE();
+	ASSERT_EQ(0, pidns_pipe(hold));
 	ASSERT_EQ(0, ns_link("pid", own, sizeof(own)));
 	ASSERT_EQ(0, unshare(CLONE_NEWPID));
-	errno = 0;
-	EXPECT_EQ(-1, ns_link("pid_for_children", children, sizeof(children)));
-	EXPECT_EQ(ENOENT, errno);
-	errno = 0;
-	EXPECT_EQ(-1, open("/proc/self/ns/pid_for_children", O_RDONLY));
-	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, ns_link("pid_for_children", before, sizeof(before))) {
+		TH_LOG("readlink of pid_for_children before the init: %s",
+		       strerror(errno));
+	}
+	EXPECT_STRNE(own, before);
+	EXPECT_EQ(0, strncmp(before, "pid:[", 5));
+	fd = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(CLONE_NEWPID, ioctl(fd, NS_GET_NSTYPE));
+
 	c = fork();
 	ASSERT_GE(c, 0);
-	if (c == 0)
-		_exit(0);
-	ASSERT_EQ(0, ns_link("pid_for_children", children, sizeof(children)));
-	EXPECT_STRNE(own, children);
-	EXPECT_EQ(0, strncmp(children, "pid:[", 5));
+	if (c == 0) {
+		if (getpid() != 1)
+			_exit(1);
+		pidns_idle_until_released(hold);
+	}
+	ASSERT_EQ(0, ns_link("pid_for_children", after, sizeof(after)));
+	EXPECT_STREQ(before, after);
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", c);
+	len = readlink(path, link, sizeof(link) - 1);
+	ASSERT_GT(len, 0);
+	link[len] = '\0';
+	EXPECT_STREQ(before, link);
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(st.st_ino, pidns_fd_ino(fd));
+	close(hold[1]);
 	EXPECT_EQ(0, pidns_wait_status(c));
 }
 
@@ -586,7 +608,7 @@ TEST(clone_parent_from_ns_member_ok)
 
 /* ---- clone3() set_tid ------------------------------------------------- */
 
-static pid_t clone3_set_tid(uint64_t flags, pid_t *tids, size_t n)
+static pid_t clone3_set_tid(__u64 flags, pid_t *tids, size_t n)
 {
 	struct pidns_clone_args args = {
 		.flags = flags,
@@ -1097,6 +1119,497 @@ TEST(ns_last_pid_write_without_cap_eperm)
 		_exit(0);
 	}
 	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+/* ---- setns() into a namespace before it has an init ----------------- */
+
+/*
+ * Upstream's rule (queued after 7.0, for CRIU restoring nested user and
+ * pid namespaces; upstream's test is pid_namespace/pidns_init_via_setns):
+ * after a task has called unshare(CLONE_NEWPID) and before it forks,
+ * another task may open its /proc/PID/ns/pid_for_children, setns() into
+ * it and fork; that child is the namespace's init: 1, getppid() 0, the
+ * reaper of orphans.  Also with clone3() set_tid {1, N} (1 in the new
+ * namespace, N in its parent), and also when the namespace's owning user
+ * namespace is not the parent's.
+ *
+ * What this implies for the task that unshared: a namespace has one init,
+ * made by the first fork into it from any task whose pid_for_children it
+ * is.  Once the entered task's child is the init, a fork by the unsharer
+ * is an ordinary member: the next number (2: set_tid does not move the
+ * allocation cursor, and 1 is taken), getppid() 0 as its parent is
+ * outside.  The other way round, if the unsharer forks first, its child
+ * is the init and the entered task's child is the member.
+ */
+
+/* Numbers a child reports: its getpid() and getppid(). */
+struct ids {
+	int pid;
+	int ppid;
+};
+
+/* Pipes between the test, the unsharer and the init of fixture noinit. */
+struct noinit_pipes {
+	int cmd[2], res[2];	/* to the unsharer, and its answers */
+	int icmd[2], ires[2];	/* the same for the init */
+	int hold[2];		/* members idle until EOF on it */
+};
+
+FIXTURE(noinit) {
+	struct noinit_pipes p;
+	pid_t unsharer, init;
+	int nsfd;		/* the unsharer's pid_for_children */
+	pid_t set_tid_outer;	/* the init's number here with set_tid */
+	int sh_pid, sh_ppid;	/* what the init reported */
+	int procfd;
+};
+
+FIXTURE_VARIANT(noinit) {
+	bool other_userns;	/* the unsharer makes a user namespace first */
+	bool set_tid;		/* the init by clone3() set_tid {1, N} */
+};
+
+FIXTURE_VARIANT_ADD(noinit, fork) {
+	.other_userns = false,
+	.set_tid = false,
+};
+
+FIXTURE_VARIANT_ADD(noinit, fork_other_userns) {
+	.other_userns = true,
+	.set_tid = false,
+};
+
+FIXTURE_VARIANT_ADD(noinit, set_tid) {
+	.other_userns = false,
+	.set_tid = true,
+};
+
+FIXTURE_VARIANT_ADD(noinit, set_tid_other_userns) {
+	.other_userns = true,
+	.set_tid = true,
+};
+
+/*
+ * The init made by the entered test: report getpid(), getppid(); then,
+ * per byte from the test, prove that it reaps an orphan; EOF ends it.
+ * Only plain system calls, as it may come from a raw clone3().
+ */
+static __noreturn void noinit_init(struct noinit_pipes *p)
+{
+	struct ids me = { sys_getpid(), sys_getppid() };
+	int *icmd = p->icmd, *ires = p->ires;
+	char c;
+
+	close(icmd[1]);
+	close(ires[0]);
+	close(p->cmd[1]);
+	close(p->hold[1]);
+	pidns_write_all(ires[1], &me, sizeof(me));
+	while (pidns_read_all(icmd[0], &c, 1) == 1) {
+		int gp[2], st = -1, ok;
+		pid_t mid, got;
+
+		if (pipe2(gp, O_CLOEXEC))
+			_exit(PIDNS_CHILD_FAIL);
+		mid = sys_clone_flags(SIGCHLD);
+		if (mid == 0) {
+			pid_t g = sys_clone_flags(SIGCHLD);
+
+			if (g == 0) {
+				close(gp[1]);
+				pidns_wait_byte(gp[0]);
+				_exit(sys_getppid() == 1 ? 0 : 1);
+			}
+			_exit(g > 0 ? 0 : 1);
+		}
+		close(gp[0]);
+		/* The middle one is gone: its child is an orphan now. */
+		ok = mid > 0 && waitpid(mid, &st, 0) == mid && st == 0;
+		pidns_post_byte(gp[1]);
+		close(gp[1]);
+		got = waitpid(-1, &st, 0);
+		ok = ok && got > 0 && got != mid && WIFEXITED(st) &&
+		     WEXITSTATUS(st) == 0;
+		pidns_send_int(ires[1], ok ? 0 : -1);
+	}
+	_exit(0);
+}
+
+/*
+ * The unsharer: unshare(CLONE_NEWPID) (in a user namespace of its own
+ * first for other_userns), say so, then fork a member per byte from the
+ * test, which reports its ids and idles; EOF ends it.
+ */
+static __noreturn void noinit_unsharer(struct noinit_pipes *p,
+				       bool other_userns)
+{
+	char c;
+
+	close(p->cmd[1]);
+	close(p->res[0]);
+	close(p->icmd[1]);
+	close(p->hold[1]);
+	if (other_userns && enter_userns_as_root())
+		_exit(KSFT_SKIP);
+	if (unshare(CLONE_NEWPID))
+		_exit(PIDNS_CHILD_FAIL);
+	pidns_post_byte(p->res[1]);
+	while (pidns_read_all(p->cmd[0], &c, 1) == 1) {
+		pid_t m = fork();
+
+		if (m == 0) {
+			struct ids me = { getpid(), getppid() };
+
+			pidns_write_all(p->res[1], &me, sizeof(me));
+			pidns_idle_until_released(p->hold);
+		}
+		if (m < 0)
+			_exit(PIDNS_CHILD_FAIL);
+	}
+	while (wait(NULL) > 0)
+		;
+	_exit(0);
+}
+
+/* A number free in the test's namespace, for set_tid; -1 if none. */
+static pid_t free_outer_number(void)
+{
+	int max = pidns_read_int("/proc/sys/kernel/pid_max");
+
+	for (pid_t nr = max - 1; nr > 300; nr--)
+		if (kill(nr, 0) == -1 && errno == ESRCH)
+			return nr;
+	return -1;
+}
+
+FIXTURE_SETUP(noinit)
+{
+	struct ids got;
+	int st, open_err;
+
+	PIDNS_REQUIRE();
+	self->init = -1;
+	self->procfd = pidns_proc_open();
+	ASSERT_GE(self->procfd, 0);
+	ASSERT_EQ(0, pidns_pipe(self->p.cmd));
+	ASSERT_EQ(0, pidns_pipe(self->p.res));
+	ASSERT_EQ(0, pidns_pipe(self->p.icmd));
+	ASSERT_EQ(0, pidns_pipe(self->p.ires));
+	ASSERT_EQ(0, pidns_pipe(self->p.hold));
+	self->unsharer = fork();
+	ASSERT_GE(self->unsharer, 0);
+	if (self->unsharer == 0)
+		noinit_unsharer(&self->p, variant->other_userns);
+	close(self->p.cmd[0]);
+	close(self->p.res[1]);
+	if (!pidns_wait_byte(self->p.res[0])) {
+		st = pidns_wait_status(self->unsharer);
+		self->unsharer = -1;
+		if (st == KSFT_SKIP)
+			SKIP(return, "cannot make a user namespace");
+		ASSERT_EQ(0, st);
+	}
+
+	self->nsfd = pidns_open_ns(self->unsharer, "pid_for_children");
+	open_err = errno;
+	ASSERT_GE(self->nsfd, 0) {
+		TH_LOG("open pid_for_children before the init: %s",
+		       strerror(open_err));
+	}
+	if (variant->other_userns) {
+		int owner = ioctl(self->nsfd, NS_GET_USERNS);
+		int mine = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+
+		ASSERT_GE(owner, 0);
+		ASSERT_GE(mine, 0);
+		ASSERT_NE(pidns_fd_ino(mine), pidns_fd_ino(owner));
+	}
+
+	/* Enter it, and make its init. */
+	ASSERT_EQ(0, setns(self->nsfd, CLONE_NEWPID));
+	if (variant->set_tid) {
+		pid_t tids[2] = { 1, free_outer_number() };
+
+		ASSERT_GT(tids[1], 0);
+		self->set_tid_outer = tids[1];
+		self->init = clone3_set_tid(0, tids, 2);
+	} else {
+		self->init = fork();
+	}
+	ASSERT_GE(self->init, 0) {
+		TH_LOG("first fork after setns(): %s", strerror(errno));
+	}
+	if (self->init == 0) {
+		if (!variant->set_tid)
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+		noinit_init(&self->p);
+	}
+	close(self->p.icmd[0]);
+	close(self->p.ires[1]);
+	ASSERT_EQ(sizeof(got), pidns_read_all(self->p.ires[0], &got,
+					      sizeof(got)));
+	self->sh_pid = got.pid;
+	self->sh_ppid = got.ppid;
+}
+
+FIXTURE_TEARDOWN(noinit)
+{
+	close(self->p.hold[1]);
+	close(self->p.cmd[1]);
+	close(self->p.icmd[1]);
+	if (self->unsharer > 0)
+		pidns_wait_status(self->unsharer);
+	if (self->init > 0)
+		pidns_wait_status(self->init);
+}
+
+/* The first child of the entered task is 1 there, parent 0, NSpid N 1. */
+TEST_F(noinit, entered_child_is_init)
+{
+	long nspid[PIDNS_MAX_LEVEL + 2];
+	char path[64];
+	struct stat st;
+	int n;
+
+	EXPECT_EQ(1, self->sh_pid);
+	EXPECT_EQ(0, self->sh_ppid);
+	if (variant->set_tid)
+		EXPECT_EQ(self->set_tid_outer, self->init);
+	n = pidns_status_field(self->procfd, self->init, "NSpid", nspid,
+			       PIDNS_MAX_LEVEL + 2);
+	ASSERT_GE(n, 2);
+	EXPECT_EQ(self->init, nspid[0]);
+	EXPECT_EQ(1, nspid[n - 1]);
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", self->init);
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(pidns_fd_ino(self->nsfd), st.st_ino);
+}
+
+/* It is the namespace's reaper: an orphan made inside goes to it. */
+TEST_F(noinit, entered_init_reaps_orphans)
+{
+	int v = -1;
+
+	ASSERT_EQ(0, pidns_post_byte(self->p.icmd[1]));
+	ASSERT_EQ(0, pidns_recv_int(self->p.ires[0], &v));
+	EXPECT_EQ(0, v);
+}
+
+/*
+ * With the init there, the unsharer's own later fork is not 1 but the
+ * next number, 2, with parent 0 (the unsharer is outside).
+ */
+TEST_F(noinit, unsharer_later_fork_is_member)
+{
+	long nspid[PIDNS_MAX_LEVEL + 2];
+	struct ids got;
+	int n;
+
+	ASSERT_EQ(0, pidns_post_byte(self->p.cmd[1]));
+	ASSERT_EQ(sizeof(got), pidns_read_all(self->p.res[0], &got,
+					      sizeof(got)));
+	EXPECT_EQ(2, got.pid);
+	EXPECT_EQ(0, got.ppid);
+	/* Still the init's namespace: 1 is the init, alive. */
+	n = pidns_status_field(self->procfd, self->init, "NSpid", nspid,
+			       PIDNS_MAX_LEVEL + 2);
+	ASSERT_GE(n, 2);
+	EXPECT_EQ(1, nspid[n - 1]);
+}
+
+/*
+ * The other order: the test has entered, but the unsharer forks first;
+ * its child is the init, and the entered test's child is number 2.
+ */
+TEST(noinit_unsharer_forks_first)
+{
+	int res[2], hold[2], nsfd, go[2], open_err;
+	struct ids got;
+	pid_t u, c;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, pidns_pipe(res));
+	ASSERT_EQ(0, pidns_pipe(hold));
+	ASSERT_EQ(0, pidns_pipe(go));
+	u = fork();
+	ASSERT_GE(u, 0);
+	if (u == 0) {
+		pid_t init;
+
+		close(go[1]);
+		close(hold[1]);
+		CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+		pidns_post_byte(res[1]);
+		CHILD_CHECK(pidns_wait_byte(go[0]));
+		init = fork();
+		if (init == 0) {
+			struct ids me = { getpid(), getppid() };
+
+			pidns_write_all(res[1], &me, sizeof(me));
+			pidns_wait_byte(hold[0]);
+			_exit(0);
+		}
+		CHILD_CHECK(init > 0);
+		_exit(pidns_wait_status(init));
+	}
+	close(go[0]);
+	ASSERT_TRUE(pidns_wait_byte(res[0]));
+	nsfd = pidns_open_ns(u, "pid_for_children");
+	open_err = errno;
+	ASSERT_GE(nsfd, 0) {
+		TH_LOG("open pid_for_children before the init: %s",
+		       strerror(open_err));
+	}
+	ASSERT_EQ(0, setns(nsfd, CLONE_NEWPID));
+	ASSERT_EQ(0, pidns_post_byte(go[1]));
+	ASSERT_EQ(sizeof(got), pidns_read_all(res[0], &got, sizeof(got)));
+	EXPECT_EQ(1, got.pid);
+	EXPECT_EQ(0, got.ppid);
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0)
+		_exit(getpid() == 2 && getppid() == 0 ? 0 : 1);
+	EXPECT_EQ(0, pidns_wait_status(c));
+	close(hold[1]);
+	EXPECT_EQ(0, pidns_wait_status(u));
+}
+
+/*
+ * An fd is enough to keep such a namespace: after the unsharer exited
+ * without ever forking, a task that enters by the fd still makes its init.
+ */
+TEST(noinit_fd_outlives_unsharer)
+{
+	int ready[2], go[2], nsfd, open_err;
+	pid_t u, c;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, pidns_pipe(ready));
+	ASSERT_EQ(0, pidns_pipe(go));
+	u = fork();
+	ASSERT_GE(u, 0);
+	if (u == 0) {
+		close(go[1]);
+		CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+		pidns_post_byte(ready[1]);
+		pidns_wait_byte(go[0]);
+		_exit(0);
+	}
+	ASSERT_TRUE(pidns_wait_byte(ready[0]));
+	nsfd = pidns_open_ns(u, "pid_for_children");
+	open_err = errno;
+	ASSERT_GE(nsfd, 0) {
+		TH_LOG("open pid_for_children before the init: %s",
+		       strerror(open_err));
+	}
+	close(go[1]);
+	ASSERT_EQ(0, pidns_wait_status(u));
+	ASSERT_EQ(0, setns(nsfd, CLONE_NEWPID));
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		pid_t m;
+
+		if (getpid() != 1 || getppid() != 0)
+			_exit(1);
+		m = fork();
+		if (m == 0)
+			_exit(getpid() == 2 && getppid() == 1 ? 0 : 1);
+		_exit(pidns_wait_status(m) == 0 ? 0 : 2);
+	}
+	EXPECT_EQ(0, pidns_wait_status(c));
+}
+
+#define NOINIT_CYCLES	200
+#define NOINIT_SLACK	60
+
+/*
+ * One namespace that never gets an init: made by unshare(), entered by
+ * another task by its pid_for_children, left by both without a fork.
+ */
+static int noinit_cycle(void)
+{
+	int ready[2], go[2], fd, st;
+	pid_t u, e;
+
+	if (pidns_pipe(ready) || pidns_pipe(go))
+		return -1;
+	u = fork();
+	if (u == 0) {
+		close(go[1]);
+		if (unshare(CLONE_NEWPID))
+			_exit(1);
+		pidns_post_byte(ready[1]);
+		pidns_wait_byte(go[0]);
+		_exit(0);
+	}
+	st = -1;
+	if (u > 0 && pidns_wait_byte(ready[0])) {
+		fd = pidns_open_ns(u, "pid_for_children");
+		e = fd < 0 ? -1 : fork();
+		if (e == 0)
+			_exit(setns(fd, CLONE_NEWPID) ? 1 : 0);
+		st = e > 0 ? pidns_wait_status(e) : -1;
+		if (fd >= 0)
+			close(fd);
+	}
+	close(go[1]);
+	if (u > 0 && pidns_wait_status(u))
+		st = -1;
+	close(go[0]);
+	close(ready[0]);
+	close(ready[1]);
+	return st;
+}
+
+/* @n of noinit_cycle(); 0, or -1 at the first that failed. */
+static int noinit_cycles(int n)
+{
+	for (int i = 0; i < n; i++)
+		if (noinit_cycle())
+			return -1;
+	return 0;
+}
+
+/*
+ * If the namespace's init was never made and everyone who entered has
+ * left, nothing is left of it: the pid_namespace slab's active objects
+ * come back to where they were (SKIP without /proc/slabinfo).
+ */
+FIXTURE(noinit_leak) {
+	int unused;
+};
+
+FIXTURE_SETUP(noinit_leak)
+{
+	PIDNS_REQUIRE();
+}
+
+FIXTURE_TEARDOWN(noinit_leak)
+{
+}
+
+TEST_F_TIMEOUT(noinit_leak, nothing_leaks, 120)
+{
+	static const char * const caches[] = { "pid_namespace" };
+	long before, now = 0;
+
+	ASSERT_EQ(0, noinit_cycles(10));
+	pidns_settle_slabs(caches, 1);
+	before = pidns_slab_active(caches[0]);
+	if (before < 0)
+		SKIP(return, "no pid_namespace line in /proc/slabinfo");
+	ASSERT_EQ(0, noinit_cycles(NOINIT_CYCLES));
+	for (int tries = 0; tries < 50; tries++) {
+		pidns_settle_slabs(caches, 1);
+		now = pidns_slab_active(caches[0]);
+		if (now <= before + NOINIT_SLACK)
+			break;
+	}
+	EXPECT_LE(now, before + NOINIT_SLACK) {
+		TH_LOG("pid_namespace: %ld active objects, %ld before %d namespaces",
+		       now, before, NOINIT_CYCLES);
+	}
 }
 
 /* ---- user.max_pid_namespaces ------------------------------------------ */

@@ -9,16 +9,20 @@
 #define _GNU_SOURCE
 #endif
 #include <mqueue.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <termios.h>
+#include <sys/fanotify.h>
 #include <sys/msg.h>
+#include <sys/resource.h>
 #include <sys/ptrace.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/un.h>
 #include <linux/acct.h>
 #include <linux/filter.h>
+#include <linux/fuse.h>
 #include <linux/netlink.h>
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
@@ -47,6 +51,43 @@ static void __attribute__((constructor(101))) exec_exit(void)
 {
 	if (getenv("PIDNS_BOUNDARY_EXEC_EXIT"))
 		_exit(0);
+}
+
+/*
+ * Core dump helper: started by the kernel as the core_pattern pipe
+ * "|<this program> pidns-core-handler <fifo> %p %P %i %I", it reads the
+ * core from stdin to its end and writes the four numbers to the fifo,
+ * where the coredump test waits for them.
+ */
+#define CORE_HANDLER_ARG	"pidns-core-handler"
+
+static void __attribute__((constructor(101))) core_handler(void)
+{
+	char cmd[512], *argv[8], *p, buf[4096];
+	int argc = 0, fd;
+	ssize_t len;
+
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	len = pidns_read_all(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	cmd[len] = '\0';
+	for (p = cmd; p < cmd + len && argc < 8; p += strlen(p) + 1)
+		argv[argc++] = p;
+	if (argc != 7 || strcmp(argv[1], CORE_HANDLER_ARG))
+		return;
+	while (read(0, buf, sizeof(buf)) > 0)
+		;
+	fd = open(argv[2], O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		len = snprintf(buf, sizeof(buf), "%s %s %s %s\n", argv[3],
+			       argv[4], argv[5], argv[6]);
+		pidns_write_all(fd, buf, len);
+	}
+	_exit(0);
 }
 
 /*
@@ -3104,6 +3145,558 @@ TEST(perf_task_records_inner_opener)
 	EXPECT_EQ(0, pidns_wait_status(init));
 	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_FORK, 2, 1));
 	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_EXIT, 1, 0));
+}
+
+/* ---- core_pattern %p %P %i %I -------------------------------------------- */
+
+/*
+ * A pipe core_pattern helper runs in init_pid_ns; fs/coredump.c gives it
+ * the dumping task's numbers both ways: %p and %i (tgid, tid) in the
+ * task's own namespace, %P and %I in init_pid_ns (6.12's rule, which the
+ * helper needs to find the task).  The test replaces core_pattern with a
+ * pipe to this program (core_handler()) and restores it afterwards.  A
+ * pipe helper is started whatever RLIMIT_CORE is, unless it is 1 (the
+ * mark of a helper's own dump); the dumping process sets 0.
+ */
+#define CORE_PATTERN	"/proc/sys/kernel/core_pattern"
+
+FIXTURE(coredump) {
+	char saved[160];
+	char dir[64];
+	char fifo[96];
+	bool set;
+};
+
+FIXTURE_SETUP(coredump)
+{
+	char *nl;
+
+	self->set = false;
+	self->dir[0] = '\0';
+	PIDNS_REQUIRE();
+	if (pidns_read_file_at(AT_FDCWD, CORE_PATTERN, self->saved,
+			       sizeof(self->saved)) < 0)
+		SKIP(return, "no %s (CONFIG_COREDUMP=n?): %m", CORE_PATTERN);
+	nl = strchr(self->saved, '\n');
+	if (nl)
+		*nl = '\0';
+	snprintf(self->dir, sizeof(self->dir), "/tmp/pidns_core.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	snprintf(self->fifo, sizeof(self->fifo), "%s/fifo", self->dir);
+	ASSERT_EQ(0, mkfifo(self->fifo, 0600));
+}
+
+FIXTURE_TEARDOWN(coredump)
+{
+	if (self->set)
+		EXPECT_EQ(0, pidns_write_file(CORE_PATTERN, self->saved));
+	if (self->dir[0]) {
+		unlink(self->fifo);
+		rmdir(self->dir);
+	}
+}
+
+static void *core_dumping_thread(void *arg)
+{
+	struct updown *u = arg;
+
+	pidns_send_int(u->up[1], pidns_self_in_proc(u->outer_procfd));
+	pidns_send_int(u->up[1], pidns_thread_self_in_proc(u->outer_procfd));
+	pidns_send_int(u->up[1], sys_gettid());
+	/* This thread takes the signal, so it is the one that dumps. */
+	sys_tgkill(sys_getpid(), sys_gettid(), SIGSEGV);
+	return NULL;
+}
+
+static int inner_dumps_core(void *arg)
+{
+	struct rlimit zero = { 0, 0 };
+	pid_t c;
+
+	c = fork();
+	if (c == 0) {
+		pthread_t t;
+
+		CHILD_CHECK(setrlimit(RLIMIT_CORE, &zero) == 0);
+		CHILD_CHECK(pthread_create(&t, NULL, core_dumping_thread,
+					   arg) == 0);
+		pthread_join(t, NULL);
+		_exit(0);
+	}
+	CHILD_CHECK(c == 2);
+	return pidns_wait_status(c) == 128 + SIGSEGV ? 0 : PIDNS_CHILD_FAIL;
+}
+
+/* Member 2's thread 3 dumps: the helper gets 2 and 3, and both globally. */
+TEST_F(coredump, pipe_helper_gets_own_ns_and_global_numbers)
+{
+	char exe[PATH_MAX], pattern[160], got[128];
+	int fifo, n, tgid = 0, tid = 0, inner_tid = 0;
+	long p = -1, P = -1, i = -1, I = -1;
+	struct pollfd pfd;
+	struct updown u;
+	ssize_t len;
+	pid_t init;
+
+	if (pidns_level() != 0)
+		SKIP(return, "%%P and %%I are global: the test must run in init_pid_ns");
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	ASSERT_GT(len, 0);
+	exe[len] = '\0';
+	len = snprintf(pattern, sizeof(pattern), "|%s %s %s %%p %%P %%i %%I",
+		       exe, CORE_HANDLER_ARG, self->fifo);
+	if (len >= 128)	/* CORENAME_MAX_SIZE */
+		SKIP(return, "core_pattern would be too long: %s", pattern);
+	fifo = open(self->fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(fifo, 0);
+	ASSERT_EQ(0, pidns_write_file(CORE_PATTERN, pattern));
+	self->set = true;
+
+	ASSERT_EQ(0, updown_init(&u));
+	init = run_in_ns(inner_dumps_core, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &tgid));
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &tid));
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &inner_tid));
+	EXPECT_EQ(3, inner_tid);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	/* The helper writes once it has read the whole core. */
+	pfd = (struct pollfd){ .fd = fifo, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 25000)) {
+		TH_LOG("no word from the core_pattern helper in 25 s");
+	}
+	len = read(fifo, got, sizeof(got) - 1);
+	ASSERT_GT(len, 0);
+	got[len] = '\0';
+	n = sscanf(got, "%ld %ld %ld %ld", &p, &P, &i, &I);
+	ASSERT_EQ(4, n) {
+		TH_LOG("helper wrote: %s", got);
+	}
+	EXPECT_EQ(2, p);
+	EXPECT_EQ(tgid, P);
+	EXPECT_EQ(3, i);
+	EXPECT_EQ(tid, I);
+	close(fifo);
+}
+
+/* ---- fanotify event pids ------------------------------------------------- */
+
+/*
+ * fanotify keeps the struct pid of the task that caused an event (its
+ * thread group's, or with FAN_REPORT_TID its thread's) and
+ * copy_event_to_user() gives metadata.pid by the namespace of the reader
+ * at read(): pid_vnr(), 0 for a task the reader cannot name, and then no
+ * pidfd either (FAN_REPORT_PIDFD reports FAN_NOPIDFD).  6.12's rule.
+ */
+#define FAN_MAX_EVENTS	8
+
+static char fan_file[64];
+
+static int fan_make_file(void)
+{
+	int fd;
+
+	snprintf(fan_file, sizeof(fan_file), "/tmp/pidns_fan.XXXXXX");
+	fd = mkstemp(fan_file);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* A group watching opens of fan_file; -1 with errno if it cannot. */
+static int fan_open(unsigned int flags)
+{
+	int fd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK |
+			       flags, O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -1;
+	if (fanotify_mark(fd, FAN_MARK_ADD, FAN_OPEN, AT_FDCWD, fan_file)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+static int fan_touch(void)
+{
+	int fd = open(fan_file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/*
+ * The queued events of @fd: each one's pid, and its pidfd record's pidfd
+ * (or -2 without one; the caller closes those >= 0).  Their count or -1.
+ */
+static int fan_read(int fd, int *pids, int *pidfds, int max)
+{
+	union {
+		struct fanotify_event_metadata m;
+		char buf[4096];
+	} u;
+	struct fanotify_event_metadata *m = &u.m;
+	ssize_t len = read(fd, u.buf, sizeof(u.buf));
+	int n = 0;
+
+	if (len < 0)
+		return errno == EAGAIN ? 0 : -1;
+	for (; FAN_EVENT_OK(m, len) && n < max; m = FAN_EVENT_NEXT(m, len)) {
+		struct fanotify_event_info_pidfd *info = (void *)(m + 1);
+
+		if (m->fd >= 0)
+			close(m->fd);
+		pids[n] = m->pid;
+		pidfds[n] = -2;
+		if (m->event_len >= m->metadata_len + sizeof(*info) &&
+		    info->hdr.info_type == FAN_EVENT_INFO_TYPE_PIDFD)
+			pidfds[n] = info->pidfd;
+		n++;
+	}
+	return n;
+}
+
+static void *fan_thread_touches(void *arg)
+{
+	struct updown *u = arg;
+
+	pidns_send_int(u->up[1], pidns_thread_self_in_proc(u->outer_procfd));
+	return (void *)(intptr_t)fan_touch();
+}
+
+static int inner_touches_fan_file(void *arg)
+{
+	pthread_t t;
+	void *ret;
+
+	CHILD_CHECK(fan_touch() == 0);
+	CHILD_CHECK(pthread_create(&t, NULL, fan_thread_touches, arg) == 0);
+	CHILD_CHECK(pthread_join(t, &ret) == 0 && !ret);
+	return 0;
+}
+
+/*
+ * A child namespace's init opens the file, then a thread of it: outside,
+ * both events are the init's number, and with FAN_REPORT_TID the init's
+ * and the thread's.
+ */
+TEST(fanotify_event_pid_inside_task_outside_reader)
+{
+	int tgid_fd, tid_fd, tid = 0, pids[FAN_MAX_EVENTS];
+	int pidfds[FAN_MAX_EVENTS], n, k;
+	struct updown u;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, fan_make_file());
+	tgid_fd = fan_open(0);
+	if (tgid_fd < 0) {
+		unlink(fan_file);
+		SKIP(return, "no fanotify (CONFIG_FANOTIFY): %m");
+	}
+	tid_fd = fan_open(FAN_REPORT_TID);
+	ASSERT_GE(tid_fd, 0);
+	ASSERT_EQ(0, updown_init(&u));
+	init = run_in_ns(inner_touches_fan_file, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &tid));
+	EXPECT_EQ(0, pidns_wait_status(init));
+	ASSERT_GT(tid, init);
+	/* Two opens by one thread group: merged into one event or not. */
+	n = fan_read(tgid_fd, pids, pidfds, FAN_MAX_EVENTS);
+	ASSERT_GE(n, 1);
+	ASSERT_LE(n, 2);
+	for (k = 0; k < n; k++)
+		EXPECT_EQ(init, pids[k]);
+	ASSERT_EQ(2, fan_read(tid_fd, pids, pidfds, FAN_MAX_EVENTS));
+	EXPECT_EQ(init, pids[0]);
+	EXPECT_EQ(tid, pids[1]);
+	close(tgid_fd);
+	close(tid_fd);
+	unlink(fan_file);
+}
+
+static int inner_reads_fan(void *arg)
+{
+	struct updown *u = arg;
+	int fd = fan_open(0), pidfd_fd = fan_open(FAN_REPORT_PIDFD);
+	int pids[FAN_MAX_EVENTS], pidfds[FAN_MAX_EVENTS], procfd;
+	long pid = -1, nsp[4];
+
+	CHILD_CHECK(fd >= 0 && pidfd_fd >= 0);
+	procfd = pidns_proc_open();
+	CHILD_CHECK(procfd >= 0);
+	pidns_post_byte(u->up[1]);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	CHILD_CHECK(fan_touch() == 0);
+	/* The test's open first (0), then ours (1). */
+	CHILD_CHECK(fan_read(fd, pids, pidfds, FAN_MAX_EVENTS) == 2);
+	CHILD_CHECK(pids[0] == 0 && pids[1] == 1);
+	CHILD_CHECK(pidfds[0] == -2 && pidfds[1] == -2);
+	/* No pidfd for a task we cannot name; ours is a pidfd for 1. */
+	CHILD_CHECK(fan_read(pidfd_fd, pids, pidfds, FAN_MAX_EVENTS) == 2);
+	CHILD_CHECK(pids[0] == 0 && pids[1] == 1);
+	CHILD_CHECK(pidfds[0] == FAN_NOPIDFD && pidfds[1] >= 0);
+	CHILD_CHECK(pidfd_info(procfd, pidfds[1], &pid, nsp, 4) == 1);
+	CHILD_CHECK(pid == 1);
+	return 0;
+}
+
+/* The test opens the file: a reader inside gets 0 for it, and no pidfd. */
+TEST(fanotify_event_pid_outside_task_inside_reader)
+{
+	struct updown u;
+	pid_t init;
+	int fd;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, fan_make_file());
+	fd = fan_open(0);
+	if (fd < 0) {
+		unlink(fan_file);
+		SKIP(return, "no fanotify (CONFIG_FANOTIFY): %m");
+	}
+	close(fd);
+	ASSERT_EQ(0, updown_init(&u));
+	init = run_in_ns(inner_reads_fan, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
+	ASSERT_EQ(0, fan_touch());
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	unlink(fan_file);
+}
+
+/* ---- fuse request pids ------------------------------------------------- */
+
+/*
+ * Every fuse request carries the requesting task's pid (fuse_in_header's
+ * pid) for the daemon, which runs where the filesystem was mounted:
+ * fs/fuse/dev.c gives it by the connection's namespace, the mounter's
+ * active namespace at mount time (fc->pid_ns), 0 for a task that has no
+ * number there, whoever reads /dev/fuse (6.12's rule).  A tiny daemon
+ * here answers FUSE_INIT and every LOOKUP with ENOENT, and reports the
+ * name and pid of each LOOKUP; the mounts are in a private mount
+ * namespace of the test.
+ */
+struct fuse_seen {
+	char name[16];
+	int pid;
+};
+
+/* The fuse_in_header pid of every LOOKUP on @dev goes to @report. */
+static __noreturn void fuse_daemon(int dev, int report)
+{
+	static uint64_t buf64[(1 << 18) / sizeof(uint64_t)];
+	char *buf = (char *)buf64;
+	struct fuse_in_header *in = (void *)buf;
+	struct {
+		struct fuse_out_header h;
+		struct fuse_init_out init;
+	} out;
+	struct fuse_seen seen;
+	ssize_t len;
+
+	for (;;) {
+		len = read(dev, buf, sizeof(buf64));
+		if (len < 0 && (errno == EINTR || errno == ENOENT))
+			continue;	/* ENOENT: an interrupted request */
+		if (len < (ssize_t)sizeof(*in))
+			_exit(len < 0 && errno == ENODEV ? 0 : 1);
+		memset(&out, 0, sizeof(out));
+		out.h.unique = in->unique;
+		out.h.len = sizeof(out.h);
+		switch (in->opcode) {
+		case FUSE_FORGET:
+		case FUSE_BATCH_FORGET:
+			continue;	/* no reply */
+		case FUSE_INIT:
+			out.init.major = FUSE_KERNEL_VERSION;
+			out.init.minor = FUSE_KERNEL_MINOR_VERSION;
+			out.init.max_write = 4096;
+			out.h.len = sizeof(out);
+			break;
+		case FUSE_LOOKUP:
+			memset(&seen, 0, sizeof(seen));
+			memcpy(seen.name, buf + sizeof(*in),
+			       strnlen(buf + sizeof(*in),
+				       sizeof(seen.name) - 1));
+			seen.pid = in->pid;
+			pidns_write_all(report, &seen, sizeof(seen));
+			out.h.error = -ENOENT;
+			break;
+		default:
+			out.h.error = -EIO;
+			break;
+		}
+		if (write(dev, &out, out.h.len) != out.h.len)
+			_exit(1);
+	}
+}
+
+struct fuse_ctl {
+	char dir[64];		/* the mount point */
+	int dev;		/* /dev/fuse */
+	int report[2];		/* daemon -> test: struct fuse_seen */
+	pid_t daemon;
+};
+
+/* A private mount namespace, a mount point and /dev/fuse; errno if not. */
+static int fuse_prepare(struct fuse_ctl *f)
+{
+	f->daemon = -1;
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    pidns_pipe(f->report))
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/pidns_fuse.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	f->dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (f->dev < 0) {
+		rmdir(f->dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int fuse_mount(struct fuse_ctl *f)
+{
+	char opts[128];
+
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0", f->dev);
+	return mount("pidns_boundary", f->dir, "fuse", MS_NOSUID | MS_NODEV,
+		     opts);
+}
+
+static int fuse_start_daemon(struct fuse_ctl *f)
+{
+	f->daemon = fork();
+	if (f->daemon < 0)
+		return -1;
+	if (f->daemon == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(f->report[0]);
+		fuse_daemon(f->dev, f->report[1]);
+	}
+	close(f->report[1]);
+	return 0;
+}
+
+static void fuse_finish(struct fuse_ctl *f)
+{
+	umount2(f->dir, MNT_DETACH);
+	if (f->daemon > 0) {
+		kill(f->daemon, SIGKILL);
+		pidns_wait_status(f->daemon);
+	}
+	close(f->dev);
+	rmdir(f->dir);
+}
+
+/* stat() of <mount>/@name, a LOOKUP the daemon answers with ENOENT. */
+static int fuse_lookup(struct fuse_ctl *f, const char *name)
+{
+	char path[96];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	if (!stat(path, &st) || errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+/* The pid of the next LOOKUP the daemon reports; it must be of @name. */
+static int fuse_seen_pid(struct fuse_ctl *f, const char *name)
+{
+	struct fuse_seen seen;
+
+	if (pidns_read_all(f->report[0], &seen, sizeof(seen)) != sizeof(seen))
+		return -2;
+	if (strcmp(seen.name, name)) {
+		fprintf(stderr, "# LOOKUP of %s, want %s\n", seen.name, name);
+		return -2;
+	}
+	return seen.pid;
+}
+
+static struct fuse_ctl fusec;
+
+static int inner_fuse_lookup(void *arg)
+{
+	CHILD_CHECK(fuse_lookup(&fusec, "inner") == 0);
+	return 0;
+}
+
+/* Mounted outside: a child namespace's init is its number outside. */
+TEST(fuse_request_pid_mounted_outside)
+{
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (fuse_prepare(&fusec))
+		SKIP(return, "no /dev/fuse (CONFIG_FUSE_FS) or mount namespace: %m");
+	if (fuse_mount(&fusec)) {
+		fuse_finish(&fusec);
+		SKIP(return, "cannot mount fuse (CONFIG_FUSE_FS): %m");
+	}
+	ASSERT_EQ(0, fuse_start_daemon(&fusec));
+	init = run_in_ns(inner_fuse_lookup, NULL);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_EQ(0, fuse_lookup(&fusec, "outer"));
+	EXPECT_EQ(init, fuse_seen_pid(&fusec, "inner"));
+	EXPECT_EQ(getpid(), fuse_seen_pid(&fusec, "outer"));
+	fuse_finish(&fusec);
+}
+
+static int inner_mounts_fuse(void *arg)
+{
+	struct updown *u = arg;
+
+	CHILD_CHECK(fuse_mount(&fusec) == 0);
+	pidns_post_byte(u->up[1]);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	CHILD_CHECK(fuse_lookup(&fusec, "inner") == 0);
+	return 0;
+}
+
+/*
+ * Mounted by a child namespace's init: the test, which has no number
+ * there, is 0 to the daemon, the init 1 (the daemon itself runs outside).
+ */
+TEST(fuse_request_pid_mounted_inside)
+{
+	struct updown u;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	if (fuse_prepare(&fusec))
+		SKIP(return, "no /dev/fuse (CONFIG_FUSE_FS) or mount namespace: %m");
+	ASSERT_EQ(0, updown_init(&u));
+	init = run_in_ns(inner_mounts_fuse, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	/* /dev/fuse is there, so the mount must work (the init says). */
+	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
+	ASSERT_EQ(0, fuse_start_daemon(&fusec));
+	EXPECT_EQ(0, fuse_lookup(&fusec, "outer"));
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_EQ(0, fuse_seen_pid(&fusec, "outer"));
+	EXPECT_EQ(1, fuse_seen_pid(&fusec, "inner"));
+	fuse_finish(&fusec);
 }
 
 /* ---- cgroup v2 cgroup.procs and cgroup.threads ---------------------------- */

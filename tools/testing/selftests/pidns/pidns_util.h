@@ -677,6 +677,64 @@ static inline pid_t pidns_self_in_proc(int procfd)
 	return atoi(buf);
 }
 
+/*
+ * The thread id a proc instance gives its reader ("thread-self", which
+ * reads "tgid/task/tid"), -1 if none.
+ */
+static inline pid_t pidns_thread_self_in_proc(int procfd)
+{
+	char buf[64], *p;
+	ssize_t len;
+
+	len = readlinkat(procfd, "thread-self", buf, sizeof(buf) - 1);
+	if (len <= 0)
+		return -1;
+	buf[len] = '\0';
+	p = strrchr(buf, '/');
+	return p ? atoi(p + 1) : -1;
+}
+
+/*
+ * The thread ids under <procfd>/<pid>/task (pid 0 = "self") other than
+ * the one of the group leader, up to @max; their count or -1.
+ */
+static inline int pidns_proc_other_tids(int procfd, pid_t pid, pid_t *tids,
+					int max)
+{
+	char path[64], self[32];
+	struct dirent *de;
+	pid_t leader;
+	int n = 0, fd;
+	DIR *dir;
+
+	if (pid) {
+		leader = pid;
+	} else {
+		leader = pidns_self_in_proc(procfd);
+		if (leader < 0)
+			return -1;
+	}
+	snprintf(self, sizeof(self), "%d", leader);
+	snprintf(path, sizeof(path), "%d/task", leader);
+	fd = openat(procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, self))
+			continue;
+		if (n < max)
+			tids[n] = atoi(de->d_name);
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
 /* Collect the numeric entries of a proc instance's root directory. */
 static inline int pidns_proc_pids(int procfd, pid_t *pids, int max)
 {

@@ -23,6 +23,7 @@
 #include <linux/acct.h>
 #include <linux/filter.h>
 #include <linux/fuse.h>
+#include <linux/io_uring.h>
 #include <linux/netlink.h>
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
@@ -38,6 +39,9 @@
 #endif
 #ifndef SCM_PIDFD
 #define SCM_PIDFD		0x04
+#endif
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup	425
 #endif
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER		_IO('T', 0x41)
@@ -3145,6 +3149,160 @@ TEST(perf_task_records_inner_opener)
 	EXPECT_EQ(0, pidns_wait_status(init));
 	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_FORK, 2, 1));
 	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_EXIT, 1, 0));
+}
+
+/* ---- io_uring fdinfo SqThread ------------------------------------------- */
+
+/*
+ * /proc/PID/fdinfo of an io_uring made with IORING_SETUP_SQPOLL names its
+ * poller thread (SqThread:).  Like the rest of procfs and a pidfd's
+ * fdinfo, the number is by the namespace of the proc mount it is read
+ * through, 0 for a thread that has no number there.  6.12 printed the
+ * thread's global number to every reader.
+ */
+static int uring_sqpoll(void)
+{
+	struct io_uring_params p = { .flags = IORING_SETUP_SQPOLL };
+
+	return syscall(__NR_io_uring_setup, 4, &p);
+}
+
+/* SqThread: of <procfd>/<path>; -2 if there is none or it fails. */
+static int uring_sq_thread(int procfd, const char *path)
+{
+	char buf[4096], *p;
+	int i, v = -1;
+
+	/*
+	 * The line reads -1 while the ring's lock is held (fdinfo only
+	 * trylocks it); with nothing submitted that is brief.
+	 */
+	for (i = 0; i < 1000 && v == -1; i++) {
+		if (pidns_read_file_at(procfd, path, buf, sizeof(buf)) < 0)
+			return -2;
+		p = strstr(buf, "SqThread:");
+		if (!p)
+			return -2;
+		v = atoi(p + strlen("SqThread:"));
+	}
+	return v;
+}
+
+static int uring_sq_thread_fd(int procfd, int fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "self/fdinfo/%d", fd);
+	return uring_sq_thread(procfd, path);
+}
+
+/* Whether SqThread: of our @fd through @procfd is @want; says if not. */
+static bool uring_sq_thread_is(int procfd, int fd, int want)
+{
+	int got = uring_sq_thread_fd(procfd, fd);
+
+	if (got == want)
+		return true;
+	fprintf(stderr, "# fdinfo %d: SqThread: %d, want %d\n", fd, got, want);
+	return false;
+}
+
+/* The poller of the caller's only ring: its one other thread, by @procfd. */
+static pid_t uring_poller(int procfd, pid_t leader)
+{
+	pid_t tids[4];
+
+	if (pidns_proc_other_tids(procfd, leader, tids, 4) != 1)
+		return -1;
+	return tids[0];
+}
+
+static int inner_makes_uring(void *arg)
+{
+	struct updown *u = arg;
+	int procfd = pidns_proc_open();
+	int fd = uring_sqpoll();
+	pid_t poller;
+
+	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
+	if (fd < 0)
+		return 4;
+	CHILD_CHECK(procfd >= 0);
+	poller = uring_poller(procfd, 0);
+	CHILD_CHECK(poller == 2);
+	/* By our own proc: the poller is 2, as task/ lists it. */
+	CHILD_CHECK(uring_sq_thread_is(procfd, fd, poller));
+	/* By the test's proc, read here: the test's number for it. */
+	poller = uring_poller(u->outer_procfd,
+			      pidns_self_in_proc(u->outer_procfd));
+	CHILD_CHECK(uring_sq_thread_is(u->outer_procfd, fd, poller));
+	/* An io_uring fd cannot be passed with SCM_RIGHTS: its number. */
+	CHILD_CHECK(pidns_send_int(u->up[1], fd) == 0);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	return 0;
+}
+
+/* A ring made inside: its poller is 2 inside, the test's number outside. */
+TEST(io_uring_sqthread_fdinfo_ring_inside)
+{
+	int initfd = -1, err = -1;
+	struct updown u;
+	char path[64];
+	pid_t init, poller;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	init = run_in_ns(inner_makes_uring, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &err));
+	if (err) {
+		pidns_wait_status(init);
+		SKIP(return, "no io_uring SQPOLL (CONFIG_IO_URING, io_uring_disabled): %s",
+		     strerror(err));
+	}
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &initfd));
+	poller = uring_poller(u.outer_procfd, init);
+	ASSERT_GT(poller, 0);
+	/* The init's fd, through our proc. */
+	snprintf(path, sizeof(path), "%d/fdinfo/%d", init, initfd);
+	EXPECT_EQ(poller, uring_sq_thread(u.outer_procfd, path));
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+}
+
+static int inner_reads_outer_uring(void *arg)
+{
+	int *p = arg;	/* p[0]: the ring, p[1]: the test's proc, p[2]: poller */
+	int procfd = pidns_proc_open();
+
+	CHILD_CHECK(procfd >= 0);
+	/* Our proc: the test's poller has no number here. */
+	CHILD_CHECK(uring_sq_thread_is(procfd, p[0], 0));
+	/* The test's proc, read here: the proc's namespace decides. */
+	CHILD_CHECK(uring_sq_thread_is(p[1], p[0], p[2]));
+	return 0;
+}
+
+/* A ring made outside, its fd inherited by an init: 0 in the init's proc. */
+TEST(io_uring_sqthread_fdinfo_ring_outside_invisible)
+{
+	int p[3];
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	p[1] = pidns_proc_open();
+	ASSERT_GE(p[1], 0);
+	p[0] = uring_sqpoll();
+	if (p[0] < 0)
+		SKIP(return, "no io_uring SQPOLL (CONFIG_IO_URING, io_uring_disabled): %m");
+	p[2] = uring_poller(p[1], getpid());
+	ASSERT_GT(p[2], 0);
+	EXPECT_EQ(p[2], uring_sq_thread_fd(p[1], p[0]));
+	init = run_in_ns(inner_reads_outer_uring, p);
+	ASSERT_GE(init, 0);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	close(p[0]);
 }
 
 /* ---- core_pattern %p %P %i %I -------------------------------------------- */

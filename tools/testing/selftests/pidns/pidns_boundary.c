@@ -27,6 +27,7 @@
 #include <linux/netlink.h>
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
+#include <linux/userfaultfd.h>
 
 #include "pidns_util.h"
 #include "../kselftest_harness.h"
@@ -3303,6 +3304,213 @@ TEST(io_uring_sqthread_fdinfo_ring_outside_invisible)
 	ASSERT_GE(init, 0);
 	EXPECT_EQ(0, pidns_wait_status(init));
 	close(p[0]);
+}
+
+/* ---- userfaultfd UFFD_FEATURE_THREAD_ID --------------------------------- */
+
+/*
+ * With UFFD_FEATURE_THREAD_ID a page fault message carries the faulting
+ * thread's id (feat.ptid).  It is read by whoever holds the userfaultfd,
+ * often a manager in another pid namespace than the faulting thread, so
+ * the number is by the reader's namespace at read(), 0 for a thread it
+ * cannot name.  6.12 wrote the faulting thread's own-namespace number at
+ * fault time.
+ */
+static int uffd_open(void)
+{
+	struct uffdio_api api = {
+		.api = UFFD_API,
+		.features = UFFD_FEATURE_THREAD_ID,
+	};
+	/* poll() of a blocking userfaultfd is EPOLLERR. */
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	int err;
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/* @n fresh anonymous pages, registered with @fd for missing faults. */
+static char *uffd_pages(int fd, int n)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	char *p = mmap(NULL, n * page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = n * page;
+	if (ioctl(fd, UFFDIO_REGISTER, &reg))
+		return NULL;
+	return p;
+}
+
+/*
+ * The next page fault message of @fd, and the faulting thread's id in it;
+ * -1 if none comes (or @alive, a pipe whose writer is the side that
+ * faults, reaches EOF first).
+ */
+static int uffd_fault_tid(int fd, int alive, struct uffd_msg *msg)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = alive, .events = POLLIN },
+	};
+
+	if (poll(pfd, alive >= 0 ? 2 : 1, -1) <= 0 ||
+	    !(pfd[0].revents & POLLIN))
+		return -1;
+	if (read(fd, msg, sizeof(*msg)) != sizeof(*msg) ||
+	    msg->event != UFFD_EVENT_PAGEFAULT)
+		return -1;
+	return msg->arg.pagefault.feat.ptid;
+}
+
+/* Map a zero page at the fault of @msg, which wakes the faulting thread. */
+static int uffd_resolve(int fd, const struct uffd_msg *msg)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffdio_zeropage z = {
+		.range = {
+			.start = msg->arg.pagefault.address & ~(page - 1),
+			.len = page,
+		},
+	};
+
+	return ioctl(fd, UFFDIO_ZEROPAGE, &z);
+}
+
+struct uffd_toucher {
+	char *addr;
+	int report;	/* write end: the thread sends its id, -1: none */
+	int procfd;	/* the proc the id is taken from */
+	pid_t tid;	/* its own id, stored before it faults */
+};
+
+static void *uffd_touch(void *arg)
+{
+	struct uffd_toucher *t = arg;
+
+	__atomic_store_n(&t->tid, sys_gettid(), __ATOMIC_RELEASE);
+	if (t->report >= 0)
+		pidns_send_int(t->report,
+			       pidns_thread_self_in_proc(t->procfd));
+	/* Blocks in handle_userfault() until the page is mapped. */
+	return (void *)(uintptr_t)__atomic_load_n(t->addr, __ATOMIC_RELAXED);
+}
+
+static int inner_faults_uffd(void *arg)
+{
+	struct updown *u = arg;
+	long page = sysconf(_SC_PAGESIZE);
+	struct uffd_toucher t1, t2;
+	struct uffd_msg msg;
+	pthread_t th;
+	int fd = uffd_open();
+	char *p;
+
+	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
+	if (fd < 0)
+		return 4;
+	p = uffd_pages(fd, 2);
+	CHILD_CHECK(p);
+	CHILD_CHECK(pidns_send_fd(u->fdsock, fd) == 0);
+	/* Thread 2 faults, the test reads and resolves it. */
+	t1 = (struct uffd_toucher){ p, u->up[1], u->outer_procfd, 0 };
+	CHILD_CHECK(pthread_create(&th, NULL, uffd_touch, &t1) == 0);
+	CHILD_CHECK(pthread_join(th, NULL) == 0);
+	CHILD_CHECK(t1.tid == 2);
+	/* Thread 3 faults, read here: our own number for it. */
+	t2 = (struct uffd_toucher){ p + page, -1, -1, 0 };
+	CHILD_CHECK(pthread_create(&th, NULL, uffd_touch, &t2) == 0);
+	CHILD_CHECK(uffd_fault_tid(fd, -1, &msg) ==
+		    __atomic_load_n(&t2.tid, __ATOMIC_ACQUIRE));
+	CHILD_CHECK(t2.tid == 3);
+	CHILD_CHECK(uffd_resolve(fd, &msg) == 0);
+	CHILD_CHECK(pthread_join(th, NULL) == 0);
+	return 0;
+}
+
+/* A thread of a child namespace faults: the test reads its outer id. */
+TEST(uffd_thread_id_fault_inside_read_outside)
+{
+	int pair[2], fd, err = -1, tid = 0;
+	struct uffd_msg msg;
+	struct updown u;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair));
+	u.fdsock = pair[1];
+	init = run_in_ns(inner_faults_uffd, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &err));
+	if (err) {
+		pidns_wait_status(init);
+		SKIP(return, "no userfaultfd with UFFD_FEATURE_THREAD_ID: %s",
+		     strerror(err));
+	}
+	/* The fd was sent first; the thread's id tells it is there. */
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &tid));
+	ASSERT_GT(tid, init);
+	fd = pidns_recv_fd(pair[0]);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(tid, uffd_fault_tid(fd, u.up[0], &msg));
+	ASSERT_EQ(0, uffd_resolve(fd, &msg));
+	EXPECT_EQ(0, pidns_wait_status(init));
+	close(fd);
+}
+
+static int inner_reads_uffd(void *arg)
+{
+	int fd = *(int *)arg;
+	struct uffd_msg msg;
+	int tid = uffd_fault_tid(fd, -1, &msg);
+
+	/* The test's thread has no number here. */
+	if (tid)
+		fprintf(stderr, "# ptid %d, want 0\n", tid);
+	CHILD_CHECK(tid == 0);
+	CHILD_CHECK(uffd_resolve(fd, &msg) == 0);
+	return 0;
+}
+
+/* A thread of the test faults: an init inside reads 0 for it. */
+TEST(uffd_thread_id_fault_outside_read_inside)
+{
+	struct uffd_toucher t;
+	struct uffd_msg msg;
+	pthread_t th;
+	pid_t init;
+	int fd;
+
+	PIDNS_REQUIRE();
+	fd = uffd_open();
+	if (fd < 0)
+		SKIP(return, "no userfaultfd with UFFD_FEATURE_THREAD_ID: %m");
+	init = run_in_ns(inner_reads_uffd, &fd);
+	ASSERT_GE(init, 0);
+	/* Registered after the fork: the init's copy of the mm is not. */
+	t = (struct uffd_toucher){ uffd_pages(fd, 1), -1, -1, 0 };
+	ASSERT_NE(NULL, t.addr);
+	ASSERT_EQ(0, pthread_create(&th, NULL, uffd_touch, &t));
+	EXPECT_EQ(0, pidns_wait_status(init));
+	/* Should the init have failed to, release the thread ourselves. */
+	msg.arg.pagefault.address = (uintptr_t)t.addr;
+	uffd_resolve(fd, &msg);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	close(fd);
 }
 
 /* ---- core_pattern %p %P %i %I -------------------------------------------- */

@@ -67,6 +67,11 @@ PACKAGES = [
     ("patch", "/usr/bin/patch"),
     # make fuzz: carried into the guest with its libraries.
     ("trinity", "/usr/bin/trinity"),
+    # The clients suite (and make run's container): likewise.
+    ("crun", "/usr/bin/crun"),
+    ("criu", "/usr/sbin/criu"),
+    ("tini", "/usr/bin/tini"),
+    ("util-linux", "/usr/bin/nsenter"),
 ]
 
 # Top-level directories of a kernel tree: a tracked file under one of these
@@ -500,8 +505,22 @@ def pidns_programs():
     return out.stdout.split()
 
 
+# The clients suite: Debian's container software run in the guest by the
+# scripts of harness/guest/clients/ (one program each), and the binaries
+# it carries there, each at its Debian path with its libraries.  Not a
+# kselftest: nothing to build but the guest tools it uses.
+CLIENTS = "clients"
+CLIENTS_DIR = os.path.join(HARNESS, "guest", "clients")
+CLIENTS_PROGRAMS = ["util-linux", "tini", "crun", "criu"]
+CLIENTS_TIMEOUT = 600
+CLIENT_BINARIES = ["/usr/bin/crun", "/usr/sbin/criu", "/usr/bin/tini",
+                   "/usr/bin/unshare", "/usr/bin/nsenter"]
+CLIENT_TOOLS = ["initsig", "criutree"]
+
+
 def test_list(only=None):
-    """[(suite, timeout, [program...])]: our suite first, then upstream's.
+    """[(suite, timeout, [program...])]: our suite first, then upstream's,
+    then the clients.
 
     only, when given, is a list of suites or suite/program names to keep.
     """
@@ -512,6 +531,7 @@ def test_list(only=None):
         # emulation; leave room for a slower or busier host.
         suites.append(("pidns", 600, progs))
     suites += upstream_tests()[0]
+    suites.append((CLIENTS, CLIENTS_TIMEOUT, CLIENTS_PROGRAMS))
     if only:
         suites = [(s, t, [p for p in progs
                           if s in only or f"{s}/{p}" in only])
@@ -533,6 +553,11 @@ def build_tests(only=None):
     for suite, timeout, progs in test_list(only):
         out = os.path.join(TESTS, suite)
         os.makedirs(out, exist_ok=True)
+        if suite == CLIENTS:
+            for p in progs:
+                shutil.copy2(os.path.join(CLIENTS_DIR, p), out)
+            built.append((suite, timeout, progs))
+            continue
         targets = [os.path.join(out, p) for p in progs]
         try:
             sh(["make", "-C", os.path.join(tree, "tools/testing/selftests",
@@ -584,7 +609,7 @@ def initramfs(mode, suites, overrides=None, extra=()):
     with open("/bin/busybox", "rb") as fh:
         entries.append(("bin/busybox", f, fh.read()))
     entries.append(("bin/sh", l, b"busybox"))
-    for name in ("init", "run-tests", "demo", "fuzz"):
+    for name in ("init", "run-tests", "demo", "fuzz", "oci-bundle"):
         with open(os.path.join(HARNESS, "guest", name), "rb") as fh:
             entries.append((name if name == "init" else f"bin/{name}", f,
                             fh.read()))
@@ -776,12 +801,14 @@ def follow(path, proc, stream):
 def expected_failures(kernel):
     """{case id: reason} listed for this kernel.
 
-    Our suite keeps its list in tools/testing/selftests/pidns/README and
-    the upstream tests theirs in harness/upstream-tests.xfail, as lines of
+    Our suite keeps its list in tools/testing/selftests/pidns/README, the
+    upstream tests theirs in harness/upstream-tests.xfail and the clients
+    suite in harness/guest/clients/xfail, as lines of
     the form `xfail <kernel>[,<kernel>] <program>:<case> <reason>`.
     """
     lists = [("pidns", os.path.join(REPO, "tools/testing/selftests/pidns/README")),
-             (None, os.path.join(HARNESS, "upstream-tests.xfail"))]
+             (None, os.path.join(HARNESS, "upstream-tests.xfail")),
+             (None, os.path.join(CLIENTS_DIR, "xfail"))]
     found = {}
     for suite, path in lists:
         if not os.path.exists(path):
@@ -992,7 +1019,9 @@ def cmd_check(args):
     suites = build_tests(tests.split(",") if tests else None)
     overrides = program_args(CONFIG_ARGS.get(args.config, []) +
                              (args.args or []))
-    initrd = initramfs("check", suites, overrides=overrides)
+    extra = clients_files() if any(s == CLIENTS for s, _, _ in suites) \
+        else []
+    initrd = initramfs("check", suites, overrides=overrides, extra=extra)
     # Logs of other kernels and configs by their own names, so that a
     # plain `make check` after, say, CONFIG=kcsan leaves its console there.
     name = "check" if (args.kernel, args.config) == ("ours", "debug") \
@@ -1082,6 +1111,27 @@ def with_libraries(binary, dest):
         with open(p, "rb") as fh:      # through symlinks: the file itself
             entries.append((dest if p == binary else p.lstrip("/"),
                             0o100755, fh.read()))
+    return entries
+
+
+def clients_files():
+    """[(initramfs path, mode, data)] the clients suite needs besides its
+    scripts: their shared part, the guest tools they use, and Debian's
+    binaries with every library ldd names (each once)."""
+    with open(os.path.join(CLIENTS_DIR, "lib"), "rb") as fh:
+        entries = [(f"tests/{CLIENTS}/lib", 0o100644, fh.read())]
+    entries += [build_guest_tool(t) for t in CLIENT_TOOLS]
+    return entries + debian_binaries(CLIENT_BINARIES)
+
+
+def debian_binaries(binaries):
+    """with_libraries() of each binary, at its own path, each file once."""
+    entries, seen = [], set()
+    for binary in binaries:
+        for entry in with_libraries(binary, binary.lstrip("/")):
+            if entry[0] not in seen:
+                seen.add(entry[0])
+                entries.append(entry)
     return entries
 
 
@@ -1182,7 +1232,8 @@ def fuzz_report(console, results, kernel, config):
 def cmd_run(args):
     setup()
     bzimage = kernel_for(args.kernel, args.config)
-    initrd = initramfs("demo", [], extra=[build_guest_tool("initsig")])
+    initrd = initramfs("demo", [], extra=[build_guest_tool("initsig")] +
+                       debian_binaries(["/usr/bin/crun"]))
     ok = []
 
     def show(line):
@@ -1204,7 +1255,7 @@ def cmd_shell(args):
     bzimage = kernel_for(args.kernel, args.config)
     install_headers()
     suites = build_tests()
-    initrd = initramfs("shell", suites)
+    initrd = initramfs("shell", suites, extra=clients_files())
     results = os.path.join(LOGS, "results-shell.log")
     cmd = qemu_cmd(bzimage, initrd, "shell", None, results, interactive=True)
     say("booting; leave the shell (exit or Ctrl-D) to power off, or "

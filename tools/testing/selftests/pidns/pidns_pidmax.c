@@ -533,8 +533,12 @@ static void full_namespace_body(void)
 	c = fork_exit0();
 	CHILD_CHECK(c == -1 && errno == EAGAIN);
 
-	/* One number freed is the one the next fork gets. */
-	victim = n / 2;
+	/*
+	 * One number freed is the one the next fork gets: one above
+	 * RESERVED_PIDS, where the wrapped cursor searches.
+	 */
+	victim = n - 50;
+	CHILD_CHECK(kids[victim] > RESERVED_PIDS);
 	CHILD_CHECK(kill(kids[victim], SIGKILL) == 0);
 	CHILD_CHECK(pidns_wait_status(kids[victim]) == 128 + SIGKILL);
 	c = fork_exit0();

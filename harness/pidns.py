@@ -350,6 +350,7 @@ def obj_dir(kernel, config):
 CONFIGS = {
     "debug": ["clients.config", "debug.config"],
     "bench": ["bench.config"],
+    "benchprof": ["bench.config", "benchprof.config"],
     "nopidns": ["clients.config", "debug.config", "nopidns.config"],
     "rt": ["clients.config", "debug.config", "rt.config"],
     "kcsan": ["clients.config", "kcsan.config"],

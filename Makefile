@@ -14,6 +14,8 @@
 #                            applies, builds, checkpatch, sparse, W=1, cross
 #   make bench               stock against ours, non-debug kernels, in QEMU:
 #                            out/bench/ (table, results.csv, depth.png)
+#   make bench-profile       per kernel function, where the instructions of
+#                            a benchmark go (PROFILE_ARGS, see profile.py)
 #   make harness-test        the harness's own unit tests (no kernel needed)
 #   make clean               remove build/ and out/
 
@@ -26,11 +28,13 @@ STRESS_SECONDS ?= 600
 FUZZ_SECONDS ?= 600
 # make series-check's options, e.g. "--from 3 --to 5", "--no-build".
 SERIES_CHECK_ARGS ?=
+# make bench-profile's options, e.g. --run "ns_create 100000 1 unshare".
+PROFILE_ARGS ?=
 PYTHON ?= python3
 HARNESS := $(PYTHON) harness/pidns.py
 
 .PHONY: all run check stress fuzz shell series series-check bench \
-	harness-test clean
+	bench-profile harness-test clean
 
 all: run
 
@@ -60,6 +64,9 @@ series-check: harness-test
 
 bench:
 	$(PYTHON) harness/bench/bench.py
+
+bench-profile:
+	$(PYTHON) harness/bench/profile.py $(PROFILE_ARGS)
 
 harness-test:
 	$(PYTHON) -m unittest discover -s harness -p '*_test.py' -q

@@ -495,16 +495,19 @@ static int ns_unshare_loop(void *arg)
 	return 0;
 }
 
-/* ns_create ITERS ROUNDS */
+/* ns_create ITERS ROUNDS [clone|unshare]: both variants, or only one */
 static int bench_ns_create(int argc, char **argv)
 {
 	struct loop l = { .bench = "ns_create", .param = "clone",
 			  .flags = CLONE_NEWPID | CLONE_VM };
+	const char *only = argc > 3 ? argv[3] : "";
 
 	l.iters = arg(argc, argv, 1, 500);
 	l.rounds = arg(argc, argv, 2, 3);
-	if (at_depth(0, clone_loop, &l))
+	if (strcmp(only, "unshare") && at_depth(0, clone_loop, &l))
 		return 1;
+	if (!strcmp(only, "clone"))
+		return 0;
 	return at_depth(0, ns_unshare_loop, &l);
 }
 
@@ -1275,7 +1278,7 @@ static void usage(void)
 		"usage: pidbench BENCH [ARGS]\n"
 		"  clone_vm    DEPTH ITERS ROUNDS\n"
 		"  fork        DEPTH ITERS ROUNDS\n"
-		"  ns_create   ITERS ROUNDS\n"
+		"  ns_create   ITERS ROUNDS [clone|unshare]\n"
 		"  lookups     DEPTH ITERS ROUNDS\n"
 		"  proc_readdir TASKS ITERS ROUNDS [BASELINE]\n"
 		"  proc_status DEPTH TASKS PASSES ROUNDS\n"

@@ -3152,6 +3152,154 @@ TEST(perf_task_records_inner_opener)
 	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_EXIT, 1, 0));
 }
 
+/*
+ * Samples (PERF_SAMPLE_TID) follow the same rule as the task records:
+ * perf_event_pid() and perf_event_tid() by event->ns.  A software page
+ * fault event with period 1 samples each fault of the task; every
+ * sample must name it.
+ */
+static int perf_fault_event(pid_t pid)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_PAGE_FAULTS,
+		.sample_period = 1,
+		.sample_type = PERF_SAMPLE_TID,
+	};
+
+	return syscall(__NR_perf_event_open, &attr, pid, -1, -1,
+		       PERF_FLAG_FD_CLOEXEC);
+}
+
+/* Every PERF_RECORD_SAMPLE at @map is pid/tid @pid, and there is one. */
+static bool perf_samples_are(void *map, uint32_t pid)
+{
+	struct perf_event_mmap_page *meta = map;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	uint64_t size = meta->data_size ? meta->data_size :
+			PERF_DATA_PAGES * page;
+	char *data = (char *)map + (meta->data_offset ? meta->data_offset :
+				    page);
+	uint64_t off = 0;
+	int n = 0;
+
+	while (off + sizeof(struct perf_event_header) <= head && off < size) {
+		struct perf_event_header *h = (void *)(data + off % size);
+		uint32_t ids[2];
+
+		if (!h->size)
+			break;
+		if (h->type == PERF_RECORD_SAMPLE &&
+		    h->size >= sizeof(*h) + sizeof(ids) &&
+		    off % size + sizeof(*h) + sizeof(ids) <= size) {
+			memcpy(ids, h + 1, sizeof(ids));
+			if (ids[0] != pid || ids[1] != pid) {
+				fprintf(stderr, "# sample pid %u tid %u, want %u\n",
+					ids[0], ids[1], pid);
+				return false;
+			}
+			n++;
+		}
+		off += h->size;
+	}
+	if (!n)
+		fprintf(stderr, "# no perf sample\n");
+	return n > 0;
+}
+
+static int touch_fresh_page(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	__atomic_store_n(p, 1, __ATOMIC_RELAXED);
+	return munmap(p, page);
+}
+
+static int inner_faults_for_perf(void *arg)
+{
+	struct updown *u = arg;
+
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	CHILD_CHECK(touch_fresh_page() == 0);
+	return 0;
+}
+
+/* Opened outside on a child init: its faults are sampled as its outer pid. */
+TEST(perf_sample_tid_outer_opener)
+{
+	struct updown u;
+	pid_t init;
+	void *map;
+	int fd;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	init = run_in_ns(inner_faults_for_perf, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	fd = perf_fault_event(init);
+	if (fd < 0) {
+		pidns_post_byte(u.down[1]);
+		pidns_wait_status(init);
+		SKIP(return, "no perf_event_open (CONFIG_PERF_EVENTS): %m");
+	}
+	map = perf_map(fd);
+	ASSERT_NE(NULL, map);
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_TRUE(perf_samples_are(map, init));
+}
+
+static int inner_opens_fault_perf(void *arg)
+{
+	struct updown *u = arg;
+	int fd = perf_fault_event(0);
+
+	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
+	if (fd < 0)
+		return 4;
+	CHILD_CHECK(pidns_send_fd(u->fdsock, fd) == 0);
+	CHILD_CHECK(pidns_wait_byte(u->down[0]));
+	CHILD_CHECK(touch_fresh_page() == 0);
+	return 0;
+}
+
+/* Opened inside by the init on itself: its samples say 1. */
+TEST(perf_sample_tid_inner_opener)
+{
+	int pair[2], fd, err = -1;
+	struct updown u;
+	pid_t init;
+	void *map;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, pair));
+	u.fdsock = pair[1];
+	init = run_in_ns(inner_opens_fault_perf, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &err));
+	if (err) {
+		pidns_wait_status(init);
+		SKIP(return, "no perf_event_open (CONFIG_PERF_EVENTS): %s",
+		     strerror(err));
+	}
+	fd = pidns_recv_fd(pair[0]);
+	ASSERT_GE(fd, 0);
+	map = perf_map(fd);
+	ASSERT_NE(NULL, map);
+	pidns_post_byte(u.down[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_TRUE(perf_samples_are(map, 1));
+}
+
 /* ---- io_uring fdinfo SqThread ------------------------------------------- */
 
 /*

@@ -3661,6 +3661,66 @@ TEST(uffd_thread_id_fault_outside_read_inside)
 	close(fd);
 }
 
+static int inner_fault_hangs(void *arg)
+{
+	struct updown *u = arg;
+	struct uffd_toucher t;
+	pthread_t th;
+	int fd = uffd_open();
+
+	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
+	if (fd < 0)
+		return 4;
+	t = (struct uffd_toucher){ uffd_pages(fd, 1), u->up[1],
+				   u->outer_procfd, 0 };
+	CHILD_CHECK(t.addr);
+	CHILD_CHECK(pidns_send_fd(u->fdsock, fd) == 0);
+	CHILD_CHECK(pthread_create(&th, NULL, uffd_touch, &t) == 0);
+	/* Until the test kills us: nobody resolves the fault. */
+	pthread_join(th, NULL);
+	return PIDNS_CHILD_FAIL;
+}
+
+/*
+ * The id is taken from the faulting thread at read(), so a thread that
+ * is gone must have taken its message with it: killed while its fault
+ * is pending, nothing is left to read (and nothing of it is touched).
+ */
+TEST(uffd_thread_id_faulting_thread_killed_before_read)
+{
+	int pair[2], fd, err = -1, tid = 0;
+	struct pollfd pfd;
+	struct uffd_msg msg;
+	struct updown u;
+	pid_t init;
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, updown_init(&u));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair));
+	u.fdsock = pair[1];
+	init = run_in_ns(inner_fault_hangs, &u);
+	ASSERT_GE(init, 0);
+	updown_started(&u);
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &err));
+	if (err) {
+		pidns_wait_status(init);
+		SKIP(return, "no userfaultfd with UFFD_FEATURE_THREAD_ID: %s",
+		     strerror(err));
+	}
+	ASSERT_EQ(0, pidns_recv_int(u.up[0], &tid));
+	fd = pidns_recv_fd(pair[0]);
+	ASSERT_GE(fd, 0);
+	/* The fault is pending... */
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 25000));
+	/* ...until its thread dies. */
+	ASSERT_EQ(0, kill(init, SIGKILL));
+	EXPECT_EQ(128 + SIGKILL, pidns_wait_status(init));
+	EXPECT_EQ(-1, read(fd, &msg, sizeof(msg)));
+	EXPECT_EQ(EAGAIN, errno);
+	close(fd);
+}
+
 /* ---- core_pattern %p %P %i %I -------------------------------------------- */
 
 /*

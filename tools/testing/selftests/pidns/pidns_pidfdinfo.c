@@ -237,19 +237,23 @@ static void child_check_numbers(int pidfd, pid_t pid, pid_t ppid)
  */
 TEST(numbers_from_inside)
 {
-	int hold[2], res[2], nsfd;
+	int hold[2], res[2], ready[2], fin[2], nsfd;
 	pid_t init, outside_child;
 
 	PIDNS_REQUIRE();
 	require_info(_metadata);
 	ASSERT_EQ(0, pidns_pipe(hold));
 	ASSERT_EQ(0, pidns_pipe(res));
+	ASSERT_EQ(0, pidns_pipe(ready));
+	ASSERT_EQ(0, pidns_pipe(fin));
 	init = pidns_fork();
 	ASSERT_GE(init, 0);
 	if (init == 0) {
 		pid_t m;
 		int v;
 
+		close(fin[1]);
+		close(hold[1]);
 		m = fork();
 		if (m == 0) {
 			int fd;
@@ -268,20 +272,32 @@ TEST(numbers_from_inside)
 			_exit(0);
 		}
 		CHILD_CHECK(m == 2);
+		/* Only now may the test's setns() child take number 3. */
+		pidns_post_byte(ready[1]);
 		CHILD_CHECK(pidns_wait_status(m) == 0);
+		pidns_post_byte(ready[1]);
+		/* Stay until the setns() child is gone: our exit kills it. */
+		pidns_wait_byte(fin[0]);
 		_exit(0);
 	}
+	close(ready[1]);
+	close(fin[0]);
+	ASSERT_TRUE(pidns_wait_byte(ready[0]));
 	nsfd = pidns_open_ns(init, "pid");
 	ASSERT_GE(nsfd, 0);
 	ASSERT_EQ(0, setns(nsfd, CLONE_NEWPID));
 	outside_child = fork();
 	ASSERT_GE(outside_child, 0);
 	if (outside_child == 0) {
+		close(fin[1]);
 		pidns_send_int(res[1], getpid());
 		pidns_idle_until_released(hold);
 	}
+	/* The member has checked all three. */
+	EXPECT_TRUE(pidns_wait_byte(ready[0]));
 	close(hold[1]);
 	EXPECT_EQ(0, pidns_wait_status(outside_child));
+	close(fin[1]);
 	EXPECT_EQ(0, pidns_wait_status(init));
 }
 

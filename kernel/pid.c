@@ -36,6 +36,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/export.h>
 #include <linux/file.h>
 #include <linux/hash.h>
@@ -1275,21 +1276,24 @@ static int pid_max_handler(const struct ctl_table *table, int write,
 }
 
 /*
- * The owner's bits for whoever has CAP_SYS_ADMIN over the owner of the
- * caller's namespace, as the root of a container expects; read-only for
- * everyone else, global root of another namespace included.
+ * The file as if the owner of the caller's namespace owned it: its root
+ * (by uid, or with CAP_SYS_ADMIN over it) gets the owner's bits, its root
+ * group the group's, everyone else the others'.  Writing still needs the
+ * capability, which the handler checks.
  */
 static int pid_max_permissions(struct ctl_table_header *head,
 			       const struct ctl_table *table)
 {
-	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct user_namespace *owner = task_active_pid_ns(current)->user_ns;
 	int mode = table->mode;
 
-	if (ns_capable_noaudit(ns->user_ns, CAP_SYS_ADMIN)) {
-		mode = (mode >> 6) & 7;
-		return mode << 6 | mode << 3 | mode;
-	}
-	return mode & 0444;
+	if (ns_capable_noaudit(owner, CAP_SYS_ADMIN) ||
+	    uid_eq(current_euid(), make_kuid(owner, 0)))
+		mode >>= 6;
+	else if (in_egroup_p(make_kgid(owner, 0)))
+		mode >>= 3;
+	mode &= 7;
+	return mode << 6 | mode << 3 | mode;
 }
 
 static struct ctl_table_root pid_max_root = {

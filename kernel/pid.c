@@ -1088,12 +1088,15 @@ void detach_pid(struct task_struct *task, enum pid_type type)
  */
 bool pid_reaped_status(struct pid *pid, int *status)
 {
+	bool reaped;
+
 	/* The status is written under the write lock, with the unlink. */
-	guard(read_lock)(&tasklist_lock);
-	if (pid_has_task(pid, PIDTYPE_PID))
-		return false;
-	*status = pid->exit_status;
-	return true;
+	read_lock(&tasklist_lock);
+	reaped = !pid_has_task(pid, PIDTYPE_PID);
+	if (reaped)
+		*status = pid->exit_status;
+	read_unlock(&tasklist_lock);
+	return reaped;
 }
 
 /**

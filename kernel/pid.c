@@ -224,9 +224,10 @@ static int pidmap_find_unused(struct xa_state *xas, int from, int to,
 
 /*
  * The number the cyclic allocator gives next: the first unused one after
- * the cursor, wrapping around below the namespace's pid_max.  Once the cursor has passed
- * RESERVED_PIDS the wrap goes back to RESERVED_PIDS, not to 1, so the low
- * numbers of daemons started at boot are not handed out again soon.
+ * the cursor, wrapping around below the namespace's pid_max.  Once the
+ * cursor has passed RESERVED_PIDS the wrap goes back to RESERVED_PIDS, not
+ * to 1, so the low numbers of daemons started at boot are not handed out
+ * again soon.
  */
 static int pidmap_next_unused(struct pid_namespace *ns, struct xa_state *xas,
 			      struct pidmap_chunk **chunk)

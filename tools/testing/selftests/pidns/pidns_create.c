@@ -9,33 +9,9 @@
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
-#include <linux/types.h>
 
 #include "pidns_util.h"
 #include "../kselftest_harness.h"
-
-#define CAP_SYS_ADMIN_BIT		21
-#define CAP_CHECKPOINT_RESTORE_BIT	40
-
-/* Remove capabilities from the effective and permitted sets. */
-static int drop_caps(const int *caps, int n)
-{
-	struct {
-		__u32 version;
-		int pid;
-	} hdr = { 0x20080522, 0 };
-	struct {
-		__u32 effective, permitted, inheritable;
-	} data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	for (int i = 0; i < n; i++) {
-		data[caps[i] / 32].effective &= ~(1u << (caps[i] % 32));
-		data[caps[i] / 32].permitted &= ~(1u << (caps[i] % 32));
-	}
-	return syscall(SYS_capset, &hdr, data);
-}
 
 /* Readlink /proc/self/ns/<name> into buf. */
 static int ns_link(const char *name, char *buf, size_t size)
@@ -608,18 +584,6 @@ TEST(clone_parent_from_ns_member_ok)
 
 /* ---- clone3() set_tid ------------------------------------------------- */
 
-static pid_t clone3_set_tid(__u64 flags, pid_t *tids, size_t n)
-{
-	struct pidns_clone_args args = {
-		.flags = flags,
-		.exit_signal = SIGCHLD,
-		.set_tid = ptr_to_u64(tids),
-		.set_tid_size = n,
-	};
-
-	return sys_clone3(&args, sizeof(args));
-}
-
 /* Inside a fresh namespace we own the whole number space. */
 TEST(set_tid_in_own_ns)
 {
@@ -898,7 +862,7 @@ TEST(set_tid_without_cap_eperm)
 		int caps[] = { CAP_SYS_ADMIN_BIT, CAP_CHECKPOINT_RESTORE_BIT };
 		pid_t tid[1] = { 50 }, c;
 
-		CHILD_CHECK(drop_caps(caps, 2) == 0);
+		CHILD_CHECK(pidns_drop_caps(caps, 2) == 0);
 		c = clone3_set_tid(0, tid, 1);
 		if (c == 0)
 			_exit(0);
@@ -920,7 +884,7 @@ TEST(set_tid_with_checkpoint_restore_only)
 		int caps[] = { CAP_SYS_ADMIN_BIT };
 		pid_t tid[1] = { 50 }, c;
 
-		CHILD_CHECK(drop_caps(caps, 1) == 0);
+		CHILD_CHECK(pidns_drop_caps(caps, 1) == 0);
 		c = clone3_set_tid(0, tid, 1);
 		if (c == 0)
 			_exit(0);
@@ -1111,7 +1075,7 @@ TEST(ns_last_pid_write_without_cap_eperm)
 		int caps[] = { CAP_SYS_ADMIN_BIT, CAP_CHECKPOINT_RESTORE_BIT };
 		int fd;
 
-		CHILD_CHECK(drop_caps(caps, 2) == 0);
+		CHILD_CHECK(pidns_drop_caps(caps, 2) == 0);
 		fd = open(NS_LAST_PID, O_WRONLY);
 		CHILD_CHECK(fd >= 0);
 		CHILD_CHECK_ERR(write(fd, "99", 2), EPERM);

@@ -18,8 +18,6 @@
 #define _GNU_SOURCE
 #endif
 
-#include <linux/types.h>
-
 #include "pidns_util.h"
 #include "../kselftest_harness.h"
 
@@ -108,18 +106,6 @@ static int fill_with_holders(const int hold[2], pid_t *kids, int max)
 	}
 	errno = 0;
 	return n;
-}
-
-static pid_t clone3_set_tid(__u64 flags, pid_t *tids, size_t n)
-{
-	struct pidns_clone_args args = {
-		.flags = flags,
-		.exit_signal = SIGCHLD,
-		.set_tid = ptr_to_u64(tids),
-		.set_tid_size = n,
-	};
-
-	return sys_clone3(&args, sizeof(args));
 }
 
 /*

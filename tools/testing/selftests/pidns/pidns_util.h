@@ -528,6 +528,22 @@ static inline pid_t pidns_clone3(uint64_t flags, int *pidfd)
 }
 
 /*
+ * Fork-like clone3() whose child gets the numbers @tids (innermost level
+ * first, @n of them; set_tid); the child only may use plain system calls.
+ */
+static inline pid_t clone3_set_tid(uint64_t flags, pid_t *tids, size_t n)
+{
+	struct pidns_clone_args args = {
+		.flags = flags,
+		.exit_signal = SIGCHLD,
+		.set_tid = ptr_to_u64(tids),
+		.set_tid_size = n,
+	};
+
+	return sys_clone3(&args, sizeof(args));
+}
+
+/*
  * A fresh procfs instance for the caller's active pid namespace, as a
  * detached mount (fsopen/fsmount), so no mount point and no change of the
  * caller's mount namespace is needed; lookups use openat() on the returned
@@ -994,6 +1010,55 @@ static void __attribute__((constructor)) pidns_probe_support(void)
 		if (pidns_unsupported_reason[0])			\
 			SKIP(return, "%s", pidns_unsupported_reason);	\
 	} while (0)
+
+/* ---- capabilities --------------------------------------------------- */
+
+#define CAP_SYS_ADMIN_BIT		21
+#define CAP_CHECKPOINT_RESTORE_BIT	40
+
+/*
+ * Change the caller's effective and permitted capability sets (capget()
+ * and capset(), version 3): with @only they become exactly @caps (which
+ * must be permitted already), otherwise @caps are taken out of both.
+ */
+static inline int pidns_capset(const int *caps, int n, bool only)
+{
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = { 0x20080522, 0 };
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	for (int i = 0; only && i < 2; i++) {
+		data[i].effective = 0;
+		data[i].permitted = 0;
+	}
+	for (int i = 0; i < n; i++) {
+		uint32_t bit = 1u << (caps[i] % 32);
+		uint32_t *eff = &data[caps[i] / 32].effective;
+		uint32_t *prm = &data[caps[i] / 32].permitted;
+
+		*eff = only ? *eff | bit : *eff & ~bit;
+		*prm = only ? *prm | bit : *prm & ~bit;
+	}
+	return syscall(SYS_capset, &hdr, data);
+}
+
+/* Remove @caps from the effective and permitted sets. */
+static inline int pidns_drop_caps(const int *caps, int n)
+{
+	return pidns_capset(caps, n, false);
+}
+
+/* Keep only @caps, in the effective and permitted sets. */
+static inline int pidns_keep_only_caps(const int *caps, int n)
+{
+	return pidns_capset(caps, n, true);
+}
 
 /*
  * Become an unprivileged user: all capabilities gone, ids @uid.

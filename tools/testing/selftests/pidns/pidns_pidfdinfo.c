@@ -113,18 +113,6 @@ static int pidfd_of(pid_t pid)
 	return sys_pidfd_open(pid, 0);
 }
 
-/* A child that waits for EOF on @hold (exit 0), with a pidfd for it. */
-static pid_t spawn_holder(const int hold[2], int *pidfd)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		pidns_idle_until_released(hold);
-	if (pid > 0 && pidfd)
-		*pidfd = pidfd_of(pid);
-	return pid;
-}
-
 /*
  * Every case starts by showing that the ioctl works at all, on the
  * caller's own pidfd, so that a kernel without it (6.12: EINVAL for any
@@ -143,46 +131,93 @@ static void require_info(struct __test_metadata *_metadata)
 	}
 }
 
+/*
+ * What every case starts from: pid namespaces, PIDFD_GET_INFO (see
+ * require_info()), and a pipe whose write end only the test holds.  A
+ * case's task c, with a pidfd for it, is made by spawn_holder() or
+ * spawn_with_ids() (or by the case itself); when it idles on @hold, the
+ * teardown releases it and checks that it exited 0.
+ */
+FIXTURE(getinfo) {
+	int hold[2];
+	pid_t c;
+	int pidfd;
+	bool idle;	/* c waits for EOF on hold: the teardown reaps it */
+};
+
+FIXTURE_SETUP(getinfo)
+{
+	PIDNS_REQUIRE();
+	require_info(_metadata);
+	self->c = -1;
+	self->pidfd = -1;
+	self->idle = false;
+	ASSERT_EQ(0, pidns_pipe(self->hold));
+}
+
+/* Close the write end of hold: whoever waits on it goes on. */
+static void release(struct _test_data_getinfo *self)
+{
+	if (self->hold[1] >= 0)
+		close(self->hold[1]);
+	self->hold[1] = -1;
+}
+
+/* Release an idle c and reap it: it must have exited 0. */
+static void reap_idle(struct __test_metadata *_metadata,
+		      struct _test_data_getinfo *self)
+{
+	release(self);
+	if (self->idle)
+		EXPECT_EQ(0, pidns_wait_status(self->c));
+	self->idle = false;
+}
+
+FIXTURE_TEARDOWN(getinfo)
+{
+	reap_idle(_metadata, self);
+}
+
+/* c: a child of ours that idles on hold, and its pidfd. */
+static void spawn_holder(struct __test_metadata *_metadata,
+			 struct _test_data_getinfo *self)
+{
+	self->c = fork();
+	ASSERT_GE(self->c, 0);
+	if (self->c == 0)
+		pidns_idle_until_released(self->hold);
+	self->idle = true;
+	self->pidfd = pidfd_of(self->c);
+	ASSERT_GE(self->pidfd, 0);
+}
+
 /* ---- numbers ---------------------------------------------------------- */
 
 /* A child of ours, in our namespace: its numbers, and ppid ours. */
-TEST(numbers_of_child)
+TEST_F(getinfo, numbers_of_child)
 {
-	int hold[2], pidfd;
 	struct info i;
-	pid_t c;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	ASSERT_EQ(0, pidns_pipe(hold));
-	c = spawn_holder(hold, &pidfd);
-	ASSERT_GT(c, 0);
-	ASSERT_GE(pidfd, 0);
-	ASSERT_EQ(0, get_info(pidfd, 0, &i));
+	spawn_holder(_metadata, self);
+	ASSERT_EQ(0, get_info(self->pidfd, 0, &i));
 	EXPECT_TRUE(i.mask & PIDFD_INFO_PID);
-	EXPECT_EQ(c, i.pid);
-	EXPECT_EQ(c, i.tgid);
+	EXPECT_EQ(self->c, i.pid);
+	EXPECT_EQ(self->c, i.tgid);
 	EXPECT_EQ(getpid(), i.ppid);
-	close(hold[1]);
-	EXPECT_EQ(0, pidns_wait_status(c));
 }
 
 /*
  * A namespace's init and its member, seen from outside (the parent
  * namespace): their numbers there, and ppid in the same namespace.
  */
-TEST(numbers_from_parent_ns)
+TEST_F(getinfo, numbers_from_parent_ns)
 {
-	int hold[2], res[2], fd_init, fd_member;
+	int res[2], fd_member, procfd;
 	pid_t init, member_outer = -1;
-	int procfd;
 	struct info i;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
 	procfd = pidns_proc_open();
 	ASSERT_GE(procfd, 0);
-	ASSERT_EQ(0, pidns_pipe(hold));
 	ASSERT_EQ(0, pidns_pipe(res));
 	init = pidns_fork();
 	ASSERT_GE(init, 0);
@@ -191,20 +226,22 @@ TEST(numbers_from_parent_ns)
 
 		if (m == 0) {
 			pidns_send_int(res[1], pidns_self_in_proc(procfd));
-			pidns_idle_until_released(hold);
+			pidns_idle_until_released(self->hold);
 		}
 		CHILD_CHECK(m == 2);
-		close(hold[1]);
-		pidns_wait_byte(hold[0]);
+		close(self->hold[1]);
+		pidns_wait_byte(self->hold[0]);
 		_exit(pidns_wait_status(m));
 	}
+	self->c = init;
+	self->idle = true;
 	ASSERT_EQ(0, pidns_recv_int(res[0], &member_outer));
-	fd_init = pidfd_of(init);
-	ASSERT_GE(fd_init, 0);
+	self->pidfd = pidfd_of(init);
+	ASSERT_GE(self->pidfd, 0);
 	fd_member = pidfd_of(member_outer);
 	ASSERT_GE(fd_member, 0);
 
-	ASSERT_EQ(0, get_info(fd_init, 0, &i));
+	ASSERT_EQ(0, get_info(self->pidfd, 0, &i));
 	EXPECT_EQ(init, i.pid);
 	EXPECT_EQ(init, i.tgid);
 	EXPECT_EQ(getpid(), i.ppid);
@@ -212,9 +249,6 @@ TEST(numbers_from_parent_ns)
 	EXPECT_EQ(member_outer, i.pid);
 	EXPECT_EQ(member_outer, i.tgid);
 	EXPECT_EQ(init, i.ppid);
-
-	close(hold[1]);
-	EXPECT_EQ(0, pidns_wait_status(init));
 }
 
 /* Check @pidfd's numbers as its caller's namespace has them. */
@@ -235,14 +269,11 @@ static void child_check_numbers(int pidfd, pid_t pid, pid_t ppid)
  * setns() + fork()) has its own inner number and ppid 0: a parent the
  * caller cannot see is 0, not an error.
  */
-TEST(numbers_from_inside)
+TEST_F(getinfo, numbers_from_inside)
 {
-	int hold[2], res[2], ready[2], fin[2], nsfd;
+	int res[2], ready[2], fin[2], nsfd;
 	pid_t init, outside_child;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	ASSERT_EQ(0, pidns_pipe(hold));
 	ASSERT_EQ(0, pidns_pipe(res));
 	ASSERT_EQ(0, pidns_pipe(ready));
 	ASSERT_EQ(0, pidns_pipe(fin));
@@ -253,7 +284,7 @@ TEST(numbers_from_inside)
 		int v;
 
 		close(fin[1]);
-		close(hold[1]);
+		release(self);
 		m = fork();
 		if (m == 0) {
 			int fd;
@@ -291,11 +322,11 @@ TEST(numbers_from_inside)
 	if (outside_child == 0) {
 		close(fin[1]);
 		pidns_send_int(res[1], getpid());
-		pidns_idle_until_released(hold);
+		pidns_idle_until_released(self->hold);
 	}
 	/* The member has checked all three. */
 	EXPECT_TRUE(pidns_wait_byte(ready[0]));
-	close(hold[1]);
+	release(self);
 	EXPECT_EQ(0, pidns_wait_status(outside_child));
 	close(fin[1]);
 	EXPECT_EQ(0, pidns_wait_status(init));
@@ -306,20 +337,18 @@ TEST(numbers_from_inside)
  * sibling namespace, and the test (a task of an ancestor namespace), by
  * pidfds another namespace's init inherited.
  */
-TEST(invisible_task_esrch)
+TEST_F(getinfo, invisible_task_esrch)
 {
-	int hold[2], self_fd, fd_a;
-	pid_t a, b;
+	int self_fd, fd_a;
 	struct info i;
+	pid_t b;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	ASSERT_EQ(0, pidns_pipe(hold));
 	self_fd = pidfd_of(getpid());
 	ASSERT_GE(self_fd, 0);
-	a = pidns_fork_idle_init(hold);
-	ASSERT_GE(a, 0);
-	fd_a = pidfd_of(a);
+	self->c = pidns_fork_idle_init(self->hold);
+	ASSERT_GE(self->c, 0);
+	self->idle = true;
+	fd_a = pidfd_of(self->c);
 	ASSERT_GE(fd_a, 0);
 	ASSERT_EQ(0, get_info(fd_a, 0, &i));
 	b = pidns_fork();
@@ -336,8 +365,6 @@ TEST(invisible_task_esrch)
 		_exit(0);
 	}
 	EXPECT_EQ(0, pidns_wait_status(b));
-	close(hold[1]);
-	EXPECT_EQ(0, pidns_wait_status(a));
 }
 
 /* ---- credentials ------------------------------------------------------ */
@@ -349,44 +376,36 @@ TEST(invisible_task_esrch)
 #define T_EGID	2001
 #define T_SGID	2002
 
-/* A child with distinct real, effective and saved ids, and its pidfd. */
-static pid_t spawn_with_ids(const int hold[2], int *pidfd)
+/* c: spawn_holder()'s, with distinct real, effective and saved ids. */
+static void spawn_with_ids(struct __test_metadata *_metadata,
+			   struct _test_data_getinfo *self)
 {
 	int ready[2];
-	pid_t pid;
 
-	if (pidns_pipe(ready))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
+	ASSERT_EQ(0, pidns_pipe(ready));
+	self->c = fork();
+	ASSERT_GE(self->c, 0);
+	if (self->c == 0) {
 		CHILD_CHECK(setgroups(0, NULL) == 0);
 		CHILD_CHECK(setresgid(T_RGID, T_EGID, T_SGID) == 0);
 		CHILD_CHECK(setresuid(T_RUID, T_EUID, T_SUID) == 0);
 		pidns_post_byte(ready[1]);
-		pidns_idle_until_released(hold);
+		pidns_idle_until_released(self->hold);
 	}
+	self->idle = true;
 	close(ready[1]);
-	if (pid > 0 && !pidns_wait_byte(ready[0]))
-		pid = -1;
+	ASSERT_TRUE(pidns_wait_byte(ready[0]));
 	close(ready[0]);
-	if (pid > 0)
-		*pidfd = pidfd_of(pid);
-	return pid;
+	self->pidfd = pidfd_of(self->c);
+	ASSERT_GE(self->pidfd, 0);
 }
 
-TEST(creds_in_initial_userns)
+TEST_F(getinfo, creds_in_initial_userns)
 {
-	int hold[2], pidfd = -1;
 	struct info i;
-	pid_t c;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	ASSERT_EQ(0, pidns_pipe(hold));
-	c = spawn_with_ids(hold, &pidfd);
-	ASSERT_GT(c, 0);
-	ASSERT_GE(pidfd, 0);
-	ASSERT_EQ(0, get_info(pidfd, 0, &i));
+	spawn_with_ids(_metadata, self);
+	ASSERT_EQ(0, get_info(self->pidfd, 0, &i));
 	EXPECT_TRUE(i.mask & PIDFD_INFO_CREDS);
 	EXPECT_EQ(T_RUID, i.ruid);
 	EXPECT_EQ(T_EUID, i.euid);
@@ -396,8 +415,6 @@ TEST(creds_in_initial_userns)
 	EXPECT_EQ(T_EGID, i.egid);
 	EXPECT_EQ(T_SGID, i.sgid);
 	EXPECT_EQ(T_EGID, i.fsgid);
-	close(hold[1]);
-	EXPECT_EQ(0, pidns_wait_status(c));
 }
 
 /*
@@ -405,26 +422,20 @@ TEST(creds_in_initial_userns)
  * T_RGID to 0 only: the mapped ids as that namespace has them, every
  * other one the overflow id.
  */
-TEST(creds_in_callers_userns)
+TEST_F(getinfo, creds_in_callers_userns)
 {
-	int hold[2], go[2], res[2], pidfd = -1;
 	int ouid = pidns_read_int("/proc/sys/kernel/overflowuid");
 	int ogid = pidns_read_int("/proc/sys/kernel/overflowgid");
 	char path[64], map[64];
+	int go[2], res[2], st;
 	struct info i;
-	pid_t c, r;
-	int st;
+	pid_t r;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
 	ASSERT_GE(ouid, 0);
 	ASSERT_GE(ogid, 0);
-	ASSERT_EQ(0, pidns_pipe(hold));
 	ASSERT_EQ(0, pidns_pipe(go));
 	ASSERT_EQ(0, pidns_pipe(res));
-	c = spawn_with_ids(hold, &pidfd);
-	ASSERT_GT(c, 0);
-	ASSERT_GE(pidfd, 0);
+	spawn_with_ids(_metadata, self);
 	r = fork();
 	ASSERT_GE(r, 0);
 	if (r == 0) {
@@ -433,7 +444,7 @@ TEST(creds_in_callers_userns)
 			_exit(KSFT_SKIP);
 		pidns_post_byte(res[1]);
 		CHILD_CHECK(pidns_wait_byte(go[0]));
-		CHILD_CHECK(get_info(pidfd, 0, &i) == 0);
+		CHILD_CHECK(get_info(self->pidfd, 0, &i) == 0);
 		CHILD_CHECK(pidns_write_all(res[1], &i, sizeof(i)) == sizeof(i));
 		_exit(0);
 	}
@@ -463,8 +474,6 @@ TEST(creds_in_callers_userns)
 	EXPECT_EQ(ogid, i.egid);
 	EXPECT_EQ(ogid, i.sgid);
 	EXPECT_EQ(ogid, i.fsgid);
-	close(hold[1]);
-	EXPECT_EQ(0, pidns_wait_status(c));
 }
 
 /* ---- cgroup id -------------------------------------------------------- */
@@ -494,16 +503,13 @@ static int own_cgroup(char *buf, size_t size)
  * cgroup's directory: checked for our own cgroup and for a child cgroup
  * made for the purpose (in a private cgroup2 instance; SKIP without one).
  */
-TEST(cgroupid_is_cgroup_inode)
+TEST_F(getinfo, cgroupid_is_cgroup_inode)
 {
 	char own[4096], name[4200], procs[4300];
-	int cgfd, hold[2], pidfd, self_fd;
+	int cgfd, self_fd;
 	struct stat st;
 	struct info i;
-	pid_t c;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
 	cgfd = pidns_fs_open("cgroup2", "/sys/fs/cgroup");
 	if (cgfd < 0 || fstatat(cgfd, "cgroup.procs", &st, 0))
 		SKIP(return, "no cgroup2");
@@ -521,25 +527,21 @@ TEST(cgroupid_is_cgroup_inode)
 		 own[0] ? "/" : "", getpid());
 	ASSERT_EQ(0, mkdirat(cgfd, name, 0755));
 	ASSERT_EQ(0, fstatat(cgfd, name, &st, 0));
-	ASSERT_EQ(0, pidns_pipe(hold));
-	c = spawn_holder(hold, &pidfd);
-	ASSERT_GT(c, 0);
-	ASSERT_GE(pidfd, 0);
+	spawn_holder(_metadata, self);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", name);
 	{
 		int fd = openat(cgfd, procs, O_WRONLY | O_CLOEXEC);
 		char buf[16];
 
 		ASSERT_GE(fd, 0);
-		snprintf(buf, sizeof(buf), "%d", c);
+		snprintf(buf, sizeof(buf), "%d", self->c);
 		EXPECT_EQ((ssize_t)strlen(buf), write(fd, buf, strlen(buf)));
 		close(fd);
 	}
-	EXPECT_EQ(0, get_info(pidfd, 0, &i));
+	EXPECT_EQ(0, get_info(self->pidfd, 0, &i));
 	EXPECT_TRUE(i.mask & PIDFD_INFO_CGROUPID);
 	EXPECT_EQ(st.st_ino, i.cgroupid);
-	close(hold[1]);
-	EXPECT_EQ(0, pidns_wait_status(c));
+	reap_idle(_metadata, self);
 	EXPECT_EQ(0, unlinkat(cgfd, name, AT_REMOVEDIR));
 }
 
@@ -550,23 +552,17 @@ TEST(cgroupid_is_cgroup_inode)
  * cgroups, never EXIT (also when asked for); bits the kernel does not
  * know are ignored.
  */
-TEST(mask_bits_returned)
+TEST_F(getinfo, mask_bits_returned)
 {
 	static const __u64 wants[] = {
 		0, PIDFD_INFO_PID, PIDFD_INFO_EXIT, KNOWN_MASK,
 		KNOWN_MASK | (1ULL << 40),
 	};
-	int hold[2], pidfd;
 	struct info i;
-	pid_t c;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	ASSERT_EQ(0, pidns_pipe(hold));
-	c = spawn_holder(hold, &pidfd);
-	ASSERT_GT(c, 0);
+	spawn_holder(_metadata, self);
 	for (unsigned int w = 0; w < ARRAY_SIZE(wants); w++) {
-		ASSERT_EQ(0, get_info(pidfd, wants[w], &i));
+		ASSERT_EQ(0, get_info(self->pidfd, wants[w], &i));
 		EXPECT_EQ(PIDFD_INFO_PID | PIDFD_INFO_CREDS,
 			  i.mask & (PIDFD_INFO_PID | PIDFD_INFO_CREDS));
 		EXPECT_EQ(0, i.mask & PIDFD_INFO_EXIT);
@@ -577,10 +573,8 @@ TEST(mask_bits_returned)
 			       (unsigned long long)wants[w],
 			       (unsigned long long)i.mask);
 		}
-		EXPECT_EQ(c, i.pid);
+		EXPECT_EQ(self->c, i.pid);
 	}
-	close(hold[1]);
-	EXPECT_EQ(0, pidns_wait_status(c));
 }
 
 /* The raw ioctl into a buffer filled with 0xff: what it wrote and not. */
@@ -606,66 +600,60 @@ static bool all_bytes(const unsigned char *p, size_t from, size_t to, int v)
  * from a newer caller is zeroed past the kernel's fields (none of which
  * beyond VER0 is filled when not asked for).
  */
-TEST(size_versions)
+TEST_F(getinfo, size_versions)
 {
 	unsigned char buf[256];
-	int hold[2], pidfd;
 	struct info i;
-	pid_t c;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	ASSERT_EQ(0, pidns_pipe(hold));
-	c = spawn_holder(hold, &pidfd);
-	ASSERT_GT(c, 0);
-
-	EXPECT_EQ(0, raw_info(pidfd, 0, buf, sizeof(buf),
+	spawn_holder(_metadata, self);
+	EXPECT_EQ(0, raw_info(self->pidfd, 0, buf, sizeof(buf),
 			      PIDFD_INFO_SIZE_VER0));
 	memcpy(&i, buf, sizeof(i));
-	EXPECT_EQ(c, i.pid);
+	EXPECT_EQ(self->c, i.pid);
 	EXPECT_TRUE(i.mask & PIDFD_INFO_CREDS);
 	EXPECT_TRUE(all_bytes(buf, PIDFD_INFO_SIZE_VER0, sizeof(buf), 0xff));
 
-	EXPECT_EQ(0, raw_info(pidfd, PIDFD_INFO_EXIT, buf, sizeof(buf),
+	EXPECT_EQ(0, raw_info(self->pidfd, PIDFD_INFO_EXIT, buf, sizeof(buf),
 			      PIDFD_INFO_SIZE_VER1));
 	memcpy(&i, buf, sizeof(i));
-	EXPECT_EQ(c, i.pid);
+	EXPECT_EQ(self->c, i.pid);
 	EXPECT_TRUE(all_bytes(buf, PIDFD_INFO_SIZE_VER0,
 			      PIDFD_INFO_SIZE_VER1, 0));
 	EXPECT_TRUE(all_bytes(buf, PIDFD_INFO_SIZE_VER1, sizeof(buf), 0xff));
 
-	EXPECT_EQ(0, raw_info(pidfd, KNOWN_MASK, buf, sizeof(buf), 128));
+	EXPECT_EQ(0, raw_info(self->pidfd, KNOWN_MASK, buf, sizeof(buf), 128));
 	memcpy(&i, buf, sizeof(i));
-	EXPECT_EQ(c, i.pid);
+	EXPECT_EQ(self->c, i.pid);
 	EXPECT_TRUE(all_bytes(buf, PIDFD_INFO_SIZE_VER0, 128, 0));
 	EXPECT_TRUE(all_bytes(buf, 128, sizeof(buf), 0xff));
 
 	for (size_t s = 0; s < PIDFD_INFO_SIZE_VER0; s += 8) {
-		EXPECT_EQ(EINVAL, raw_info(pidfd, 0, buf, sizeof(buf), s)) {
+		EXPECT_EQ(EINVAL, raw_info(self->pidfd, 0, buf, sizeof(buf), s)) {
 			TH_LOG("size %zu", s);
 		}
 	}
-	EXPECT_EQ(EINVAL, raw_info(pidfd, 0, buf, sizeof(buf),
+	EXPECT_EQ(EINVAL, raw_info(self->pidfd, 0, buf, sizeof(buf),
 				   PIDFD_INFO_SIZE_VER0 - 1));
-	close(hold[1]);
-	EXPECT_EQ(0, pidns_wait_status(c));
 }
 
 /* ---- exit information ------------------------------------------------- */
 
-/* A child that exits with @code at once, or kills itself with @sig. */
-static pid_t spawn_exiting(int code, int sig, int *pidfd)
+/*
+ * c: a child that exits with @code at once, or kills itself with @sig,
+ * for the case to reap; and its pidfd.
+ */
+static void spawn_exiting(struct __test_metadata *_metadata,
+			  struct _test_data_getinfo *self, int code, int sig)
 {
-	pid_t pid = fork();
-
-	if (pid == 0) {
+	self->c = fork();
+	ASSERT_GE(self->c, 0);
+	if (self->c == 0) {
 		if (sig)
 			raise(sig);
 		_exit(code);
 	}
-	if (pid > 0)
-		*pidfd = pidfd_of(pid);
-	return pid;
+	self->pidfd = pidfd_of(self->c);
+	ASSERT_GE(self->pidfd, 0);
 }
 
 /* Wait until @pid is a zombie, without reaping it. */
@@ -680,39 +668,34 @@ static int wait_zombie(pid_t pid)
  * A zombie is still a live task here: PID and CREDS, no EXIT yet, also
  * when asked for.
  */
-TEST(zombie_has_creds_no_exit)
+TEST_F(getinfo, zombie_has_creds_no_exit)
 {
-	int pidfd = -1;
 	struct info i;
-	pid_t c;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	c = spawn_exiting(3, 0, &pidfd);
-	ASSERT_GT(c, 0);
-	ASSERT_GE(pidfd, 0);
-	ASSERT_EQ(0, wait_zombie(c));
-	ASSERT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
+	spawn_exiting(_metadata, self, 3, 0);
+	ASSERT_EQ(0, wait_zombie(self->c));
+	ASSERT_EQ(0, get_info(self->pidfd, PIDFD_INFO_EXIT, &i));
 	EXPECT_TRUE(i.mask & PIDFD_INFO_CREDS);
 	EXPECT_TRUE(i.mask & PIDFD_INFO_PID);
 	EXPECT_FALSE(i.mask & PIDFD_INFO_EXIT);
-	EXPECT_EQ(c, i.pid);
-	EXPECT_EQ(3, pidns_wait_status(c));
+	EXPECT_EQ(self->c, i.pid);
+	EXPECT_EQ(3, pidns_wait_status(self->c));
 }
 
 /*
- * Reap @c (made by spawn_exiting()) and check what PIDFD_INFO_EXIT gives
+ * Reap c (made by spawn_exiting()) and check what PIDFD_INFO_EXIT gives
  * with a struct of @size: mask EXIT without CREDS, the wait status.
  */
-static void check_reaped_exit(struct __test_metadata *_metadata, pid_t c,
-			      int pidfd, size_t size, int status)
+static void check_reaped_exit(struct __test_metadata *_metadata,
+			      struct _test_data_getinfo *self, size_t size,
+			      int status)
 {
 	struct info i;
 	int st;
 
-	ASSERT_EQ(c, waitpid(c, &st, 0));
+	ASSERT_EQ(self->c, waitpid(self->c, &st, 0));
 	EXPECT_EQ(status, st);
-	ASSERT_EQ(0, get_info_sized(pidfd, PIDFD_INFO_EXIT, &i, size));
+	ASSERT_EQ(0, get_info_sized(self->pidfd, PIDFD_INFO_EXIT, &i, size));
 	EXPECT_TRUE(i.mask & PIDFD_INFO_EXIT);
 	EXPECT_FALSE(i.mask & PIDFD_INFO_CREDS);
 	EXPECT_EQ(status, i.exit_code) {
@@ -721,44 +704,27 @@ static void check_reaped_exit(struct __test_metadata *_metadata, pid_t c,
 	}
 }
 
-TEST(reaped_exit_code)
+TEST_F(getinfo, reaped_exit_code)
 {
-	int pidfd = -1;
-	pid_t c;
+	struct info i;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	c = spawn_exiting(3, 0, &pidfd);
-	ASSERT_GT(c, 0);
-	ASSERT_GE(pidfd, 0);
-	check_reaped_exit(_metadata, c, pidfd, PIDFD_INFO_SIZE_VER1,
-			  3 << 8);
-	{
-		struct info i;
-
-		ASSERT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
-		EXPECT_TRUE(WIFEXITED(i.exit_code));
-		EXPECT_EQ(3, WEXITSTATUS(i.exit_code));
-	}
+	spawn_exiting(_metadata, self, 3, 0);
+	check_reaped_exit(_metadata, self, PIDFD_INFO_SIZE_VER1, 3 << 8);
+	ASSERT_EQ(0, get_info(self->pidfd, PIDFD_INFO_EXIT, &i));
+	EXPECT_TRUE(WIFEXITED(i.exit_code));
+	EXPECT_EQ(3, WEXITSTATUS(i.exit_code));
 	/* Exit 0 is reported too, with the EXIT bit telling it is there. */
-	c = spawn_exiting(0, 0, &pidfd);
-	ASSERT_GT(c, 0);
-	check_reaped_exit(_metadata, c, pidfd, PIDFD_INFO_SIZE_VER1, 0);
+	spawn_exiting(_metadata, self, 0, 0);
+	check_reaped_exit(_metadata, self, PIDFD_INFO_SIZE_VER1, 0);
 }
 
-TEST(reaped_killed_by_sigkill)
+TEST_F(getinfo, reaped_killed_by_sigkill)
 {
-	int pidfd = -1;
 	struct info i;
-	pid_t c;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	c = spawn_exiting(0, SIGKILL, &pidfd);
-	ASSERT_GT(c, 0);
-	ASSERT_GE(pidfd, 0);
-	check_reaped_exit(_metadata, c, pidfd, PIDFD_INFO_SIZE_VER1, SIGKILL);
-	ASSERT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
+	spawn_exiting(_metadata, self, 0, SIGKILL);
+	check_reaped_exit(_metadata, self, PIDFD_INFO_SIZE_VER1, SIGKILL);
+	ASSERT_EQ(0, get_info(self->pidfd, PIDFD_INFO_EXIT, &i));
 	EXPECT_TRUE(WIFSIGNALED(i.exit_code));
 	EXPECT_EQ(SIGKILL, WTERMSIG(i.exit_code));
 }
@@ -770,20 +736,15 @@ TEST(reaped_killed_by_sigkill)
  * and the EXIT bit, as upstream gives it; nothing beyond its 64 bytes is
  * written.
  */
-TEST(reaped_exit_code_ver0)
+TEST_F(getinfo, reaped_exit_code_ver0)
 {
 	unsigned char buf[128];
-	int pidfd = -1, st;
 	struct info i;
-	pid_t c;
+	int st;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	c = spawn_exiting(7, 0, &pidfd);
-	ASSERT_GT(c, 0);
-	ASSERT_GE(pidfd, 0);
-	ASSERT_EQ(c, waitpid(c, &st, 0));
-	ASSERT_EQ(0, raw_info(pidfd, PIDFD_INFO_EXIT, buf, sizeof(buf),
+	spawn_exiting(_metadata, self, 7, 0);
+	ASSERT_EQ(self->c, waitpid(self->c, &st, 0));
+	ASSERT_EQ(0, raw_info(self->pidfd, PIDFD_INFO_EXIT, buf, sizeof(buf),
 			      PIDFD_INFO_SIZE_VER0));
 	memcpy(&i, buf, sizeof(i));
 	EXPECT_TRUE(i.mask & PIDFD_INFO_EXIT);
@@ -792,23 +753,17 @@ TEST(reaped_exit_code_ver0)
 }
 
 /* Reaped, and PIDFD_INFO_EXIT not asked for: ESRCH, as before 6.15. */
-TEST(reaped_without_exit_esrch)
+TEST_F(getinfo, reaped_without_exit_esrch)
 {
-	int pidfd = -1;
 	struct info i;
-	pid_t c;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	c = spawn_exiting(3, 0, &pidfd);
-	ASSERT_GT(c, 0);
-	ASSERT_GE(pidfd, 0);
-	ASSERT_EQ(0, wait_zombie(c));
-	ASSERT_EQ(0, get_info(pidfd, 0, &i));
-	EXPECT_EQ(3, pidns_wait_status(c));
-	EXPECT_EQ(ESRCH, get_info(pidfd, 0, &i));
-	EXPECT_EQ(ESRCH, get_info(pidfd, PIDFD_INFO_CGROUPID, &i));
-	EXPECT_EQ(0, get_info(pidfd, PIDFD_INFO_EXIT, &i));
+	spawn_exiting(_metadata, self, 3, 0);
+	ASSERT_EQ(0, wait_zombie(self->c));
+	ASSERT_EQ(0, get_info(self->pidfd, 0, &i));
+	EXPECT_EQ(3, pidns_wait_status(self->c));
+	EXPECT_EQ(ESRCH, get_info(self->pidfd, 0, &i));
+	EXPECT_EQ(ESRCH, get_info(self->pidfd, PIDFD_INFO_CGROUPID, &i));
+	EXPECT_EQ(0, get_info(self->pidfd, PIDFD_INFO_EXIT, &i));
 }
 
 /*
@@ -816,27 +771,24 @@ TEST(reaped_without_exit_esrch)
  * poll() on its pidfd reports POLLHUP (the task is gone), the ioctl has
  * its exit status.
  */
-TEST(poll_then_ioctl)
+TEST_F(getinfo, poll_then_ioctl)
 {
 	struct pollfd pfd = { .events = POLLIN };
-	int go[2], pidfd;
 	struct info i;
+	int pidfd;
 	pid_t c;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
 	ASSERT_NE(SIG_ERR, signal(SIGCHLD, SIG_IGN));
-	ASSERT_EQ(0, pidns_pipe(go));
 	c = fork();
 	ASSERT_GE(c, 0);
 	if (c == 0) {
-		close(go[1]);
-		pidns_wait_byte(go[0]);
+		release(self);
+		pidns_wait_byte(self->hold[0]);
 		_exit(42);
 	}
 	pidfd = pidfd_of(c);
 	ASSERT_GE(pidfd, 0);
-	close(go[1]);
+	release(self);
 	pfd.fd = pidfd;
 	do {
 		ASSERT_EQ(1, poll(&pfd, 1, -1));
@@ -880,7 +832,7 @@ static void *tg_thread(void *arg)
  * the last thread exit with the same code, so the group's status is that
  * code whichever thread's the kernel keeps.
  */
-TEST(thread_group_exit_after_whole_group)
+TEST_F(getinfo, thread_group_exit_after_whole_group)
 {
 	struct pollfd pfd = { .events = POLLIN };
 	struct tg tg = { .code = 5 };
@@ -888,8 +840,6 @@ TEST(thread_group_exit_after_whole_group)
 	struct info i;
 	pid_t c, tid;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
 	ASSERT_EQ(0, pidns_pipe(tg.release));
 	ASSERT_EQ(0, pidns_pipe(tg.report));
 	c = fork();
@@ -948,17 +898,14 @@ static void *exit_thread(void *arg)
  * once it has exited (a thread is released at once), its own exit code,
  * while its group lives on.
  */
-TEST(thread_pidfd_exit)
+TEST_F(getinfo, thread_pidfd_exit)
 {
 	struct pollfd pfd = { .events = POLLIN };
-	int hold[2], thread_fd;
 	struct tg tg = { .code = 9 };
 	struct info i;
+	int thread_fd;
 	pid_t c, tid;
 
-	PIDNS_REQUIRE();
-	require_info(_metadata);
-	ASSERT_EQ(0, pidns_pipe(hold));
 	ASSERT_EQ(0, pidns_pipe(tg.release));
 	ASSERT_EQ(0, pidns_pipe(tg.report));
 	c = fork();
@@ -969,8 +916,10 @@ TEST(thread_pidfd_exit)
 		close(tg.release[1]);
 		CHILD_CHECK(pthread_create(&t, NULL, exit_thread, &tg) == 0);
 		pthread_join(t, NULL);
-		pidns_idle_until_released(hold);
+		pidns_idle_until_released(self->hold);
 	}
+	self->c = c;
+	self->idle = true;
 	close(tg.release[0]);
 	close(tg.report[1]);
 	ASSERT_EQ(sizeof(tid), pidns_read_all(tg.report[0], &tid,
@@ -993,9 +942,6 @@ TEST(thread_pidfd_exit)
 	EXPECT_FALSE(i.mask & PIDFD_INFO_CREDS);
 	EXPECT_TRUE(WIFEXITED(i.exit_code));
 	EXPECT_EQ(tg.code, WEXITSTATUS(i.exit_code));
-
-	close(hold[1]);
-	EXPECT_EQ(0, pidns_wait_status(c));
 }
 
 TEST_HARNESS_MAIN

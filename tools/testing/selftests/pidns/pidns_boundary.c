@@ -2061,6 +2061,84 @@ static void updown_started(struct updown *u)
 	close(u->down[0]);
 }
 
+/* updown_init(), run_in_ns(@fn, @u), updown_started(): the init. */
+static pid_t start_in_ns(struct __test_metadata *_metadata, struct updown *u,
+			 int (*fn)(void *))
+{
+	pid_t init;
+
+	ASSERT_EQ(0, updown_init(u));
+	init = run_in_ns(fn, u);
+	ASSERT_GE(init, 0);
+	updown_started(u);
+	return init;
+}
+
+/*
+ * In an init that opens something the test may not have (perf, a
+ * userfaultfd, an io_uring): send up the errno of the open that gave
+ * @fd, 0 if it worked.  False if it did not, and the init is to return
+ * 4 (the test skips, see inner_open_errno()).
+ */
+static bool inner_opened(struct updown *u, int fd)
+{
+	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
+	return fd >= 0;
+}
+
+/* inner_opened(), and @fd handed up to the test through u->fdsock. */
+static bool inner_hands_up(struct updown *u, int fd)
+{
+	if (!inner_opened(u, fd))
+		return false;
+	CHILD_CHECK(pidns_send_fd(u->fdsock, fd) == 0);
+	return true;
+}
+
+/*
+ * What inner_opened() sent up: 0, or the errno of the open inside, once
+ * the init is reaped, for the test to skip with.
+ */
+static int inner_open_errno(struct __test_metadata *_metadata,
+			    struct updown *u, pid_t init)
+{
+	int err = -1;
+
+	ASSERT_EQ(0, pidns_recv_int(u->up[0], &err));
+	if (err)
+		pidns_wait_status(init);
+	return err;
+}
+
+/*
+ * start_in_ns() an init that opens an fd and hands it up
+ * (inner_hands_up()): the fd, or -1 with errno the inside's when it
+ * could not open it (the init reaped: the test skips).
+ */
+static int start_fd_opener_in_ns(struct __test_metadata *_metadata,
+				 struct updown *u, int (*fn)(void *),
+				 pid_t *init)
+{
+	int pair[2], err, fd;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+				pair));
+	u->fdsock = pair[1];
+	*init = start_in_ns(_metadata, u, fn);
+	/* The init's copy only: its exit is EOF for the read below. */
+	close(pair[1]);
+	err = inner_open_errno(_metadata, u, *init);
+	if (err) {
+		close(pair[0]);
+		errno = err;
+		return -1;
+	}
+	fd = pidns_recv_fd(pair[0]);
+	ASSERT_GE(fd, 0);
+	close(pair[0]);
+	return fd;
+}
+
 static int inner_stat_ids(void *arg)
 {
 	struct updown *u = arg;
@@ -2103,10 +2181,7 @@ TEST(proc_stat_ppid_pgrp_session_both_sides)
 	int self = 0;
 
 	PIDNS_REQUIRE();
-	ASSERT_EQ(0, updown_init(&u));
-	init = run_in_ns(inner_stat_ids, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
+	init = start_in_ns(_metadata, &u, inner_stat_ids);
 	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
 	EXPECT_TRUE(stat_is(u.outer_procfd, init, getpid(), getpgrp(),
 			    getsid(0), STAT_ANY));
@@ -2187,10 +2262,7 @@ TEST(pty_session_led_inside_stat_tpgid_tiocgpgrp_tiocgsid)
 	PIDNS_REQUIRE();
 	if (open_pty(&pty_master, &pty_slave))
 		SKIP(return, "no pty: %m");
-	ASSERT_EQ(0, updown_init(&u));
-	init = run_in_ns(inner_leads_pty_session, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
+	init = start_in_ns(_metadata, &u, inner_leads_pty_session);
 	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
 	EXPECT_TRUE(stat_is(u.outer_procfd, init, getpid(), init, init,
 			    init));
@@ -3052,6 +3124,54 @@ static bool perf_task_is(void *map, uint32_t type, uint32_t pid,
 	return false;
 }
 
+/*
+ * start_in_ns() @fn, open a perf event on the init with @open_event and
+ * map its buffer, then let the init go on (a byte down): the buffer, or
+ * NULL with errno the open's (the init reaped) when there is no perf.
+ */
+static void *perf_open_outside(struct __test_metadata *_metadata,
+			       struct updown *u, int (*fn)(void *),
+			       int (*open_event)(pid_t), pid_t *init)
+{
+	void *map;
+	int fd, err;
+
+	*init = start_in_ns(_metadata, u, fn);
+	fd = open_event(*init);
+	if (fd < 0) {
+		err = errno;
+		pidns_post_byte(u->down[1]);
+		pidns_wait_status(*init);
+		errno = err;
+		return NULL;
+	}
+	map = perf_map(fd);
+	ASSERT_NE(NULL, map);
+	pidns_post_byte(u->down[1]);
+	return map;
+}
+
+/*
+ * The same for an event the init opens on itself and hands up
+ * (inner_hands_up()), the buffer mapped here before the init goes on.
+ */
+static void *perf_open_inside(struct __test_metadata *_metadata,
+			      struct updown *u, int (*fn)(void *),
+			      pid_t *init)
+{
+	int fd = start_fd_opener_in_ns(_metadata, u, fn, init);
+	void *map;
+
+	if (fd < 0)
+		return NULL;
+	map = perf_map(fd);
+	ASSERT_NE(NULL, map);
+	pidns_post_byte(u->down[1]);
+	return map;
+}
+
+#define PERF_SKIP	"no perf_event_open (CONFIG_PERF_EVENTS): %m"
+
 static int inner_forks_for_perf(void *arg)
 {
 	struct updown *u = arg;
@@ -3074,24 +3194,15 @@ static int inner_forks_for_perf(void *arg)
 TEST(perf_task_records_outer_opener)
 {
 	struct updown u;
-	int fd, child = 0;
+	int child = 0;
 	pid_t init;
 	void *map;
 
 	PIDNS_REQUIRE();
-	ASSERT_EQ(0, updown_init(&u));
-	init = run_in_ns(inner_forks_for_perf, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
-	fd = perf_task_event(init);
-	if (fd < 0) {
-		pidns_post_byte(u.down[1]);
-		pidns_wait_status(init);
-		SKIP(return, "no perf_event_open (CONFIG_PERF_EVENTS): %m");
-	}
-	map = perf_map(fd);
-	ASSERT_NE(NULL, map);
-	pidns_post_byte(u.down[1]);
+	map = perf_open_outside(_metadata, &u, inner_forks_for_perf,
+				perf_task_event, &init);
+	if (!map)
+		SKIP(return, PERF_SKIP);
 	ASSERT_EQ(0, pidns_recv_int(u.up[0], &child));
 	EXPECT_EQ(0, pidns_wait_status(init));
 	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_FORK, child, init));
@@ -3101,14 +3212,11 @@ TEST(perf_task_records_outer_opener)
 static int inner_opens_perf(void *arg)
 {
 	struct updown *u = arg;
-	int fd = perf_task_event(0);
 	pid_t c;
 
-	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
-	if (fd < 0)
+	if (!inner_hands_up(u, perf_task_event(0)))
 		return 4;
 	/* The buffer must be mapped before anything is recorded. */
-	CHILD_CHECK(pidns_send_fd(u->fdsock, fd) == 0);
 	CHILD_CHECK(pidns_wait_byte(u->down[0]));
 	c = fork();
 	if (c == 0)
@@ -3124,29 +3232,14 @@ static int inner_opens_perf(void *arg)
  */
 TEST(perf_task_records_inner_opener)
 {
-	int pair[2], fd, err = -1;
 	struct updown u;
 	pid_t init;
 	void *map;
 
 	PIDNS_REQUIRE();
-	ASSERT_EQ(0, updown_init(&u));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, pair));
-	u.fdsock = pair[1];
-	init = run_in_ns(inner_opens_perf, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
-	ASSERT_EQ(0, pidns_recv_int(u.up[0], &err));
-	if (err) {
-		pidns_wait_status(init);
-		SKIP(return, "no perf_event_open (CONFIG_PERF_EVENTS): %s",
-		     strerror(err));
-	}
-	fd = pidns_recv_fd(pair[0]);
-	ASSERT_GE(fd, 0);
-	map = perf_map(fd);
-	ASSERT_NE(NULL, map);
-	pidns_post_byte(u.down[1]);
+	map = perf_open_inside(_metadata, &u, inner_opens_perf, &init);
+	if (!map)
+		SKIP(return, PERF_SKIP);
 	EXPECT_EQ(0, pidns_wait_status(init));
 	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_FORK, 2, 1));
 	EXPECT_TRUE(perf_task_is(map, PERF_RECORD_EXIT, 1, 0));
@@ -3236,22 +3329,12 @@ TEST(perf_sample_tid_outer_opener)
 	struct updown u;
 	pid_t init;
 	void *map;
-	int fd;
 
 	PIDNS_REQUIRE();
-	ASSERT_EQ(0, updown_init(&u));
-	init = run_in_ns(inner_faults_for_perf, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
-	fd = perf_fault_event(init);
-	if (fd < 0) {
-		pidns_post_byte(u.down[1]);
-		pidns_wait_status(init);
-		SKIP(return, "no perf_event_open (CONFIG_PERF_EVENTS): %m");
-	}
-	map = perf_map(fd);
-	ASSERT_NE(NULL, map);
-	pidns_post_byte(u.down[1]);
+	map = perf_open_outside(_metadata, &u, inner_faults_for_perf,
+				perf_fault_event, &init);
+	if (!map)
+		SKIP(return, PERF_SKIP);
 	EXPECT_EQ(0, pidns_wait_status(init));
 	EXPECT_TRUE(perf_samples_are(map, init));
 }
@@ -3259,12 +3342,9 @@ TEST(perf_sample_tid_outer_opener)
 static int inner_opens_fault_perf(void *arg)
 {
 	struct updown *u = arg;
-	int fd = perf_fault_event(0);
 
-	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
-	if (fd < 0)
+	if (!inner_hands_up(u, perf_fault_event(0)))
 		return 4;
-	CHILD_CHECK(pidns_send_fd(u->fdsock, fd) == 0);
 	CHILD_CHECK(pidns_wait_byte(u->down[0]));
 	CHILD_CHECK(touch_fresh_page() == 0);
 	return 0;
@@ -3273,29 +3353,14 @@ static int inner_opens_fault_perf(void *arg)
 /* Opened inside by the init on itself: its samples say 1. */
 TEST(perf_sample_tid_inner_opener)
 {
-	int pair[2], fd, err = -1;
 	struct updown u;
 	pid_t init;
 	void *map;
 
 	PIDNS_REQUIRE();
-	ASSERT_EQ(0, updown_init(&u));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, pair));
-	u.fdsock = pair[1];
-	init = run_in_ns(inner_opens_fault_perf, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
-	ASSERT_EQ(0, pidns_recv_int(u.up[0], &err));
-	if (err) {
-		pidns_wait_status(init);
-		SKIP(return, "no perf_event_open (CONFIG_PERF_EVENTS): %s",
-		     strerror(err));
-	}
-	fd = pidns_recv_fd(pair[0]);
-	ASSERT_GE(fd, 0);
-	map = perf_map(fd);
-	ASSERT_NE(NULL, map);
-	pidns_post_byte(u.down[1]);
+	map = perf_open_inside(_metadata, &u, inner_opens_fault_perf, &init);
+	if (!map)
+		SKIP(return, PERF_SKIP);
 	EXPECT_EQ(0, pidns_wait_status(init));
 	EXPECT_TRUE(perf_samples_are(map, 1));
 }
@@ -3373,8 +3438,7 @@ static int inner_makes_uring(void *arg)
 	int fd = uring_sqpoll();
 	pid_t poller;
 
-	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
-	if (fd < 0)
+	if (!inner_opened(u, fd))
 		return 4;
 	CHILD_CHECK(procfd >= 0);
 	poller = uring_poller(procfd, 0);
@@ -3394,22 +3458,17 @@ static int inner_makes_uring(void *arg)
 /* A ring made inside: its poller is 2 inside, the test's number outside. */
 TEST(io_uring_sqthread_fdinfo_ring_inside)
 {
-	int initfd = -1, err = -1;
+	int initfd = -1, err;
 	struct updown u;
 	char path[64];
 	pid_t init, poller;
 
 	PIDNS_REQUIRE();
-	ASSERT_EQ(0, updown_init(&u));
-	init = run_in_ns(inner_makes_uring, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
-	ASSERT_EQ(0, pidns_recv_int(u.up[0], &err));
-	if (err) {
-		pidns_wait_status(init);
+	init = start_in_ns(_metadata, &u, inner_makes_uring);
+	err = inner_open_errno(_metadata, &u, init);
+	if (err)
 		SKIP(return, "no io_uring SQPOLL (CONFIG_IO_URING, io_uring_disabled): %s",
 		     strerror(err));
-	}
 	ASSERT_EQ(0, pidns_recv_int(u.up[0], &initfd));
 	poller = uring_poller(u.outer_procfd, init);
 	ASSERT_GT(poller, 0);
@@ -3484,6 +3543,8 @@ static int uffd_open(void)
 	}
 	return fd;
 }
+
+#define UFFD_SKIP	"no userfaultfd with UFFD_FEATURE_THREAD_ID: %m"
 
 /* @n fresh anonymous pages, registered with @fd for missing faults. */
 static char *uffd_pages(int fd, int n)
@@ -3566,12 +3627,10 @@ static int inner_faults_uffd(void *arg)
 	int fd = uffd_open();
 	char *p;
 
-	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
-	if (fd < 0)
+	if (!inner_hands_up(u, fd))
 		return 4;
 	p = uffd_pages(fd, 2);
 	CHILD_CHECK(p);
-	CHILD_CHECK(pidns_send_fd(u->fdsock, fd) == 0);
 	/* Thread 2 faults, the test reads and resolves it. */
 	t1 = (struct uffd_toucher){ p, u->up[1], u->outer_procfd, 0 };
 	CHILD_CHECK(pthread_create(&th, NULL, uffd_touch, &t1) == 0);
@@ -3591,29 +3650,18 @@ static int inner_faults_uffd(void *arg)
 /* A thread of a child namespace faults: the test reads its outer id. */
 TEST(uffd_thread_id_fault_inside_read_outside)
 {
-	int pair[2], fd, err = -1, tid = 0;
 	struct uffd_msg msg;
 	struct updown u;
+	int fd, tid = 0;
 	pid_t init;
 
 	PIDNS_REQUIRE();
-	ASSERT_EQ(0, updown_init(&u));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair));
-	u.fdsock = pair[1];
-	init = run_in_ns(inner_faults_uffd, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
-	ASSERT_EQ(0, pidns_recv_int(u.up[0], &err));
-	if (err) {
-		pidns_wait_status(init);
-		SKIP(return, "no userfaultfd with UFFD_FEATURE_THREAD_ID: %s",
-		     strerror(err));
-	}
-	/* The fd was sent first; the thread's id tells it is there. */
+	fd = start_fd_opener_in_ns(_metadata, &u, inner_faults_uffd, &init);
+	if (fd < 0)
+		SKIP(return, UFFD_SKIP);
+	/* The thread's id: it is about to fault. */
 	ASSERT_EQ(0, pidns_recv_int(u.up[0], &tid));
 	ASSERT_GT(tid, init);
-	fd = pidns_recv_fd(pair[0]);
-	ASSERT_GE(fd, 0);
 	EXPECT_EQ(tid, uffd_fault_tid(fd, u.up[0], &msg));
 	ASSERT_EQ(0, uffd_resolve(fd, &msg));
 	EXPECT_EQ(0, pidns_wait_status(init));
@@ -3646,7 +3694,7 @@ TEST(uffd_thread_id_fault_outside_read_inside)
 	PIDNS_REQUIRE();
 	fd = uffd_open();
 	if (fd < 0)
-		SKIP(return, "no userfaultfd with UFFD_FEATURE_THREAD_ID: %m");
+		SKIP(return, UFFD_SKIP);
 	init = run_in_ns(inner_reads_uffd, &fd);
 	ASSERT_GE(init, 0);
 	/* Registered after the fork: the init's copy of the mm is not. */
@@ -3668,13 +3716,11 @@ static int inner_fault_hangs(void *arg)
 	pthread_t th;
 	int fd = uffd_open();
 
-	CHILD_CHECK(pidns_send_int(u->up[1], fd < 0 ? errno : 0) == 0);
-	if (fd < 0)
+	if (!inner_hands_up(u, fd))
 		return 4;
 	t = (struct uffd_toucher){ uffd_pages(fd, 1), u->up[1],
 				   u->outer_procfd, 0 };
 	CHILD_CHECK(t.addr);
-	CHILD_CHECK(pidns_send_fd(u->fdsock, fd) == 0);
 	CHILD_CHECK(pthread_create(&th, NULL, uffd_touch, &t) == 0);
 	/* Until the test kills us: nobody resolves the fault. */
 	pthread_join(th, NULL);
@@ -3688,31 +3734,20 @@ static int inner_fault_hangs(void *arg)
  */
 TEST(uffd_thread_id_faulting_thread_killed_before_read)
 {
-	int pair[2], fd, err = -1, tid = 0;
 	struct pollfd pfd;
 	struct uffd_msg msg;
 	struct updown u;
+	int fd, tid = 0;
 	pid_t init;
 
 	PIDNS_REQUIRE();
-	ASSERT_EQ(0, updown_init(&u));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair));
-	u.fdsock = pair[1];
-	init = run_in_ns(inner_fault_hangs, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
-	ASSERT_EQ(0, pidns_recv_int(u.up[0], &err));
-	if (err) {
-		pidns_wait_status(init);
-		SKIP(return, "no userfaultfd with UFFD_FEATURE_THREAD_ID: %s",
-		     strerror(err));
-	}
+	fd = start_fd_opener_in_ns(_metadata, &u, inner_fault_hangs, &init);
+	if (fd < 0)
+		SKIP(return, UFFD_SKIP);
 	ASSERT_EQ(0, pidns_recv_int(u.up[0], &tid));
-	fd = pidns_recv_fd(pair[0]);
-	ASSERT_GE(fd, 0);
 	/* The fault is pending... */
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
-	ASSERT_EQ(1, poll(&pfd, 1, 25000));
+	ASSERT_EQ(1, poll(&pfd, 1, -1));
 	/* ...until its thread dies. */
 	ASSERT_EQ(0, kill(init, SIGKILL));
 	EXPECT_EQ(128 + SIGKILL, pidns_wait_status(init));
@@ -3826,10 +3861,7 @@ TEST_F(coredump, pipe_helper_gets_own_ns_and_global_numbers)
 	ASSERT_EQ(0, pidns_write_file(CORE_PATTERN, pattern));
 	self->set = true;
 
-	ASSERT_EQ(0, updown_init(&u));
-	init = run_in_ns(inner_dumps_core, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
+	init = start_in_ns(_metadata, &u, inner_dumps_core);
 	ASSERT_EQ(0, pidns_recv_int(u.up[0], &tgid));
 	ASSERT_EQ(0, pidns_recv_int(u.up[0], &tid));
 	ASSERT_EQ(0, pidns_recv_int(u.up[0], &inner_tid));
@@ -3896,6 +3928,26 @@ static int fan_open(unsigned int flags)
 	}
 	return fd;
 }
+
+/*
+ * The file and a first group on it (fan_open(@flags)); -1 with errno,
+ * the file removed, when there is no fanotify.
+ */
+static int fan_start(struct __test_metadata *_metadata, unsigned int flags)
+{
+	int fd, err;
+
+	ASSERT_EQ(0, fan_make_file());
+	fd = fan_open(flags);
+	if (fd < 0) {
+		err = errno;
+		unlink(fan_file);
+		errno = err;
+	}
+	return fd;
+}
+
+#define FAN_SKIP	"no fanotify (CONFIG_FANOTIFY): %m"
 
 static int fan_touch(void)
 {
@@ -3970,18 +4022,12 @@ TEST(fanotify_event_pid_inside_task_outside_reader)
 	pid_t init;
 
 	PIDNS_REQUIRE();
-	ASSERT_EQ(0, fan_make_file());
-	tgid_fd = fan_open(0);
-	if (tgid_fd < 0) {
-		unlink(fan_file);
-		SKIP(return, "no fanotify (CONFIG_FANOTIFY): %m");
-	}
+	tgid_fd = fan_start(_metadata, 0);
+	if (tgid_fd < 0)
+		SKIP(return, FAN_SKIP);
 	tid_fd = fan_open(FAN_REPORT_TID);
 	ASSERT_GE(tid_fd, 0);
-	ASSERT_EQ(0, updown_init(&u));
-	init = run_in_ns(inner_touches_fan_file, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
+	init = start_in_ns(_metadata, &u, inner_touches_fan_file);
 	ASSERT_EQ(0, pidns_recv_int(u.up[0], &tid));
 	EXPECT_EQ(0, pidns_wait_status(init));
 	ASSERT_GT(tid, init);
@@ -4033,17 +4079,11 @@ TEST(fanotify_event_pid_outside_task_inside_reader)
 	int fd;
 
 	PIDNS_REQUIRE();
-	ASSERT_EQ(0, fan_make_file());
-	fd = fan_open(0);
-	if (fd < 0) {
-		unlink(fan_file);
-		SKIP(return, "no fanotify (CONFIG_FANOTIFY): %m");
-	}
+	fd = fan_start(_metadata, 0);
+	if (fd < 0)
+		SKIP(return, FAN_SKIP);
 	close(fd);
-	ASSERT_EQ(0, updown_init(&u));
-	init = run_in_ns(inner_reads_fan, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
+	init = start_in_ns(_metadata, &u, inner_reads_fan);
 	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
 	ASSERT_EQ(0, fan_touch());
 	pidns_post_byte(u.down[1]);
@@ -4205,6 +4245,8 @@ static int fuse_seen_pid(struct fuse_ctl *f, const char *name)
 	return seen.pid;
 }
 
+#define FUSE_SKIP	"no /dev/fuse (CONFIG_FUSE_FS) or mount namespace: %m"
+
 static struct fuse_ctl fusec;
 
 static int inner_fuse_lookup(void *arg)
@@ -4220,7 +4262,7 @@ TEST(fuse_request_pid_mounted_outside)
 
 	PIDNS_REQUIRE();
 	if (fuse_prepare(&fusec))
-		SKIP(return, "no /dev/fuse (CONFIG_FUSE_FS) or mount namespace: %m");
+		SKIP(return, FUSE_SKIP);
 	if (fuse_mount(&fusec)) {
 		fuse_finish(&fusec);
 		SKIP(return, "cannot mount fuse (CONFIG_FUSE_FS): %m");
@@ -4257,11 +4299,8 @@ TEST(fuse_request_pid_mounted_inside)
 
 	PIDNS_REQUIRE();
 	if (fuse_prepare(&fusec))
-		SKIP(return, "no /dev/fuse (CONFIG_FUSE_FS) or mount namespace: %m");
-	ASSERT_EQ(0, updown_init(&u));
-	init = run_in_ns(inner_mounts_fuse, &u);
-	ASSERT_GE(init, 0);
-	updown_started(&u);
+		SKIP(return, FUSE_SKIP);
+	init = start_in_ns(_metadata, &u, inner_mounts_fuse);
 	/* /dev/fuse is there, so the mount must work (the init says). */
 	ASSERT_TRUE(pidns_wait_byte(u.up[0]));
 	ASSERT_EQ(0, fuse_start_daemon(&fusec));

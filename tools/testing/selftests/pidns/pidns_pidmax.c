@@ -128,6 +128,26 @@ static int enter_own_userns(uid_t uid)
 	return pidns_write_file("/proc/self/gid_map", map);
 }
 
+/*
+ * Run @body in a child that entered a user namespace of its own as uid
+ * 65534 (enter_own_userns()): the child's exit status, KSFT_SKIP if it
+ * could not (unprivileged user namespaces not allowed).
+ */
+static int in_own_userns(void (*body)(void))
+{
+	pid_t c = fork();
+
+	if (c < 0)
+		return -1;
+	if (c == 0) {
+		if (enter_own_userns(65534))
+			_exit(KSFT_SKIP);
+		body();
+		_exit(0);
+	}
+	return pidns_wait_status(c);
+}
+
 FIXTURE(pidmax) {
 	int outer;
 };
@@ -319,10 +339,11 @@ TEST_F(pidmax, write_range)
 }
 
 /*
- * Without CAP_SYS_ADMIN over the owner the file opens read-only only:
- * EACCES at open() for writing (the sysctl's permission check, as
- * upstream's pid_table_root_permissions() makes it), in the test's
- * namespace and in a child one; reading works.
+ * Neither the owner's root uid nor CAP_SYS_ADMIN over the owner (uid
+ * 65534, no capability): the file opens read-only only, EACCES at open()
+ * for writing (the sysctl's permission check, as upstream's
+ * pid_table_root_permissions() makes it), in the test's namespace and in
+ * a child one; reading works.
  */
 TEST_F(pidmax, write_without_cap_eacces)
 {
@@ -413,24 +434,140 @@ TEST_F(pidmax, userns_owner_writes_own_limit)
  * The same user, although it has every capability in its own user
  * namespace, cannot write the limit of a pid namespace owned above it.
  */
+static void outer_limit_eacces_body(void)
+{
+	CHILD_CHECK(open(PID_MAX, O_WRONLY | O_CLOEXEC) == -1 &&
+		    errno == EACCES);
+	CHILD_CHECK(pidns_read_int(PID_MAX) == outer_limit);
+}
+
 TEST_F(pidmax, userns_root_cannot_write_outer_limit)
 {
+	int st = in_own_userns(outer_limit_eacces_body);
+
+	if (st == KSFT_SKIP)
+		SKIP(return, "unprivileged user namespaces not allowed");
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(self->outer, pidns_read_int(PID_MAX));
+}
+
+/*
+ * The root uid of the owning user namespace without CAP_SYS_ADMIN (gone
+ * from the bounding, effective and permitted sets): the file's mode, the
+ * owner's bits for that uid, lets it open the file for writing, but the
+ * write is EPERM (the handler's capability check, unlike the EACCES at
+ * open() of a task the mode refuses), and a read shows the namespace's
+ * limit, @limit, unchanged by the write.  Returns the child's status.
+ */
+static int root_uid_without_cap(int val, int limit)
+{
+	static const int cap = CAP_SYS_ADMIN_BIT;
+	char buf[32];
 	pid_t c;
+	int fd;
 
 	c = fork();
-	ASSERT_GE(c, 0);
+	if (c < 0)
+		return -1;
 	if (c == 0) {
-		if (enter_own_userns(65534))
-			_exit(KSFT_SKIP);
-		CHILD_CHECK(open(PID_MAX, O_WRONLY | O_CLOEXEC) == -1 &&
-			    errno == EACCES);
-		CHILD_CHECK(pidns_read_int(PID_MAX) == outer_limit);
+		CHILD_CHECK(prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN_BIT, 0, 0,
+				  0) == 0);
+		CHILD_CHECK(pidns_drop_caps(&cap, 1) == 0);
+		CHILD_CHECK(geteuid() == 0);
+		fd = open(PID_MAX, O_WRONLY | O_CLOEXEC);
+		CHILD_CHECK(fd >= 0);
+		snprintf(buf, sizeof(buf), "%d", val);
+		CHILD_CHECK_ERR(write(fd, buf, strlen(buf)), EPERM);
+		close(fd);
+		CHILD_CHECK(pidns_read_int(PID_MAX) == limit);
 		_exit(0);
 	}
-	c = pidns_wait_status(c);
-	if (c == KSFT_SKIP)
+	return pidns_wait_status(c);
+}
+
+static void root_uid_without_cap_body(void)
+{
+	CHILD_CHECK(root_uid_without_cap(2000, 1000) == 0);
+	CHILD_CHECK(pidns_read_int(PID_MAX) == 1000);
+}
+
+/*
+ * root_uid_without_cap() in the test's namespace and in a child one whose
+ * init set its limit to 1000: open for writing works, the write is
+ * EPERM, the limit stays.
+ */
+TEST_F(pidmax, root_uid_without_cap_write_eperm)
+{
+	int val = self->outer < PIDMAX_LIMIT ? self->outer + 1 :
+						    self->outer - 1;
+
+	EXPECT_EQ(0, root_uid_without_cap(val, self->outer));
+	EXPECT_EQ(self->outer, pidns_read_int(PID_MAX));
+	EXPECT_EQ(0, run_limited(_metadata, self->outer, 1000,
+				 root_uid_without_cap_body));
+	EXPECT_EQ(self->outer, pidns_read_int(PID_MAX));
+}
+
+/*
+ * The same for the root of a user namespace of its own (uid 65534
+ * outside) in a pid namespace made there: its init sets the limit, a
+ * child without CAP_SYS_ADMIN, still uid 0 there, opens the file for
+ * writing and gets EPERM from the write.
+ */
+static void userns_root_uid_without_cap_body(void)
+{
+	pid_t init;
+
+	CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+	init = fork();
+	CHILD_CHECK(init >= 0);
+	if (init == 0) {
+		CHILD_CHECK(write_int_errno(PID_MAX, 1000) == 0);
+		root_uid_without_cap_body();
+		_exit(0);
+	}
+	CHILD_CHECK(pidns_wait_status(init) == 0);
+}
+
+TEST_F(pidmax, userns_root_uid_without_cap_write_eperm)
+{
+	int st = in_own_userns(userns_root_uid_without_cap_body);
+
+	if (st == KSFT_SKIP)
 		SKIP(return, "unprivileged user namespaces not allowed");
-	EXPECT_EQ(0, c);
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(self->outer, pidns_read_int(PID_MAX));
+}
+
+/*
+ * The converse: CAP_SYS_ADMIN over the owner (and no other capability)
+ * with a uid that is not root there.  The capability alone gives the
+ * owner's bits, so the file opens for writing, and the write works: the
+ * namespace's limit is the value written, the outer one stays.
+ */
+TEST_F(pidmax, cap_without_root_uid_writes)
+{
+	static const int cap = CAP_SYS_ADMIN_BIT;
+	pid_t init, c;
+
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		c = fork();
+		CHILD_CHECK(c >= 0);
+		if (c == 0) {
+			CHILD_CHECK(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0);
+			CHILD_CHECK(setresuid(1000, 1000, 1000) == 0);
+			CHILD_CHECK(pidns_keep_only_caps(&cap, 1) == 0);
+			CHILD_CHECK(write_int_errno(PID_MAX, 1000) == 0);
+			CHILD_CHECK(pidns_read_int(PID_MAX) == 1000);
+			_exit(0);
+		}
+		CHILD_CHECK(pidns_wait_status(c) == 0);
+		CHILD_CHECK(pidns_read_int(PID_MAX) == 1000);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(init));
 	EXPECT_EQ(self->outer, pidns_read_int(PID_MAX));
 }
 

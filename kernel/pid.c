@@ -12,8 +12,11 @@
  *    first taken and go away when they empty, except the one the cyclic
  *    cursor (ns->last_pid) is in: a namespace where one child at a time
  *    comes and goes keeps its chunk instead of allocating and freeing it
- *    on every fork.  The xarray's lock is per namespace, so forks in two
- *    namespaces only meet at the levels they share.
+ *    on every fork.  That chunk is also kept at hand (ns->pidmap_cursor):
+ *    a fork usually takes the number after the cursor and an exit gives
+ *    back a recent one, so neither walks the xarray.  The xarray's lock
+ *    is per namespace, so forks in two namespaces only meet at the levels
+ *    they share.
  *
  *  - One hash table, keyed by (namespace, number), chains the struct upid
  *    of every published pid.  find_pid_ns() walks one chain under RCU; the
@@ -44,6 +47,7 @@
 #include <linux/init_task.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/pid_namespace.h>
 #include <linux/pidfs.h>
 #include <linux/proc_ns.h>
@@ -130,15 +134,20 @@ void pidmap_init(struct pid_namespace *ns)
 {
 	xa_init_flags(&ns->pidmap, XA_FLAGS_LOCK_IRQ);
 	ns->last_pid = PIDMAP_NO_LAST_PID;
+	ns->pidmap_cursor = NULL;
 }
 
 /**
  * pidmap_destroy() - Free the number map of a dead namespace.
- * @ns: The namespace, whose last reference is gone.
+ * @ns: The namespace, whose last reference went a grace period ago.
  *
  * No number is in use any more, but the chunk the cursor was in may
  * remain: pidmap_trim() keeps it, and so does pidmap_move_cursor() until
- * the cursor leaves it.
+ * the cursor leaves it.  Lockless readers that could still see a chunk
+ * held a pointer to @ns, and the grace period has let them go, so the
+ * chunks are freed at once.
+ *
+ * Context: Any context but hardirq: the namespace's RCU callback.
  */
 void pidmap_destroy(struct pid_namespace *ns)
 {
@@ -147,7 +156,7 @@ void pidmap_destroy(struct pid_namespace *ns)
 
 	xa_for_each(&ns->pidmap, index, chunk) {
 		WARN_ON_ONCE(!bitmap_empty(chunk->used, PIDMAP_CHUNK_BITS));
-		kfree_rcu(chunk, rcu);
+		kmem_cache_free(pidmap_chunk_cachep, chunk);
 	}
 	xa_destroy(&ns->pidmap);
 }
@@ -182,17 +191,22 @@ static void pidmap_trim(struct pid_namespace *ns, struct xa_state *xas,
 	kfree_rcu(chunk, rcu);
 }
 
-/* Move the cursor, dropping the chunk it leaves if that is empty now. */
-static void pidmap_move_cursor(struct pid_namespace *ns,
-			       struct xa_state *xas, int last)
+/*
+ * Move the cursor to @last, whose chunk is @chunk (NULL if it has none),
+ * dropping the chunk it leaves if that is empty now.
+ */
+static void pidmap_move_cursor(struct pid_namespace *ns, struct xa_state *xas,
+			       int last, struct pidmap_chunk *chunk)
 {
+	struct pidmap_chunk *left = ns->pidmap_cursor;
 	unsigned long old = pidmap_chunk_of(ns->last_pid);
 
 	pidmap_assert_locked(ns);
 	WRITE_ONCE(ns->last_pid, last);
+	ns->pidmap_cursor = chunk;
 	if (old != pidmap_chunk_of(last)) {
 		xas_set(xas, old);
-		pidmap_trim(ns, xas, xas_load(xas));
+		pidmap_trim(ns, xas, left);
 	}
 }
 
@@ -237,6 +251,13 @@ static int pidmap_next_unused(struct pid_namespace *ns, struct xa_state *xas,
 	int from = max(ns->last_pid + 1, floor);
 	int nr = -1;
 
+	/* Most often the number after the cursor is free, in its chunk. */
+	if (ns->pidmap_cursor && from < limit && from == ns->last_pid + 1 &&
+	    from % PIDMAP_CHUNK_BITS &&
+	    !test_bit(from % PIDMAP_CHUNK_BITS, ns->pidmap_cursor->used)) {
+		*chunk = ns->pidmap_cursor;
+		return from;
+	}
 	if (from < limit)
 		nr = pidmap_find_unused(xas, from, limit, chunk);
 	if (nr < 0)
@@ -245,24 +266,29 @@ static int pidmap_next_unused(struct pid_namespace *ns, struct xa_state *xas,
 }
 
 /*
- * Mark @nr used in @chunk, which @xas has just loaded, or in a chunk taken
- * from *@spare if @chunk is NULL.  Returns -ENOSPC when a chunk is needed
- * and *@spare is empty, and -ENOMEM when the xarray needs a node: the
- * caller allocates either and retries.
+ * Mark @nr used in *@chunk, which @xas has just loaded (or which is the
+ * cursor's), or if *@chunk is NULL in a chunk taken from *@spare, which
+ * then becomes *@chunk.  Returns -ENOSPC when a chunk is needed and
+ * *@spare is empty, and -ENOMEM when the xarray needs a node: the caller
+ * allocates either and retries.
  */
-static int pidmap_mark(struct xa_state *xas, int nr,
-		       struct pidmap_chunk *chunk, struct pidmap_chunk **spare)
+static int pidmap_mark(struct pid_namespace *ns, struct xa_state *xas,
+		       int nr, struct pidmap_chunk **chunk,
+		       struct pidmap_chunk **spare)
 {
-	if (!chunk) {
+	if (!*chunk) {
 		if (!*spare)
 			return -ENOSPC;
 		xas_store(xas, *spare);
 		if (xas_error(xas))
 			return xas_error(xas);
-		chunk = *spare;
+		*chunk = *spare;
 		*spare = NULL;
+		/* A set_tid number may land in the cursor's missing chunk. */
+		if (xas->xa_index == pidmap_chunk_of(ns->last_pid))
+			ns->pidmap_cursor = *chunk;
 	}
-	__set_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
+	__set_bit(nr % PIDMAP_CHUNK_BITS, (*chunk)->used);
 	return nr;
 }
 
@@ -271,16 +297,19 @@ static int pidmap_mark(struct xa_state *xas, int nr,
  * cyclic order if @want is 0.  The number is counted in pid_allocated at
  * once, so an exiting init waits for it to be given back.
  *
- * A namespace without an init hands out number 1 only: its first task
+ * A namespace without an init (@init_only: only the new task's own
+ * namespace can be without one, since each ancestor has a task in it and
+ * its first task was its init) hands out number 1 only: its first task
  * must be the init, the reaper every later task needs.  Before the init
  * exists, several tasks may fork into the namespace at once (those that
  * entered it with setns(), and the one that unshared): one takes 1, and
  * the others get -EAGAIN while that fork is still under way, instead of a
  * number in a namespace that might end up with no init at all if the
  * init's fork failed.  (set_tid says the same with -EINVAL for a number
- * other than 1, and -EEXIST for 1 while it is taken.)  child_reaper is
- * set under tasklist_lock, not this lock: a fork that sees it still
- * unset just after the init was attached fails needlessly, never wrongly.
+ * other than 1, and -EEXIST for 1 while it is taken.)  alloc_pid() reads
+ * child_reaper, which is set under tasklist_lock, not this lock: a fork
+ * that sees it still unset just after the init was attached fails
+ * needlessly, never wrongly.
  *
  * Returns 0, taking nothing, if @ns is closed but would otherwise have
  * given a number: alloc_pid() fails with -ENOMEM then, after it has
@@ -290,7 +319,8 @@ static int pidmap_mark(struct xa_state *xas, int nr,
  * wake it any more.
  */
 static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
-			      int want, struct pidmap_chunk **spare)
+			      int want, bool init_only,
+			      struct pidmap_chunk **spare)
 {
 	struct pidmap_chunk *chunk;
 	int nr = want;
@@ -304,18 +334,18 @@ static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
 		nr = pidmap_next_unused(ns, xas, &chunk);
 		if (nr < 0)
 			return -EAGAIN;
-		if (nr != 1 && !READ_ONCE(ns->child_reaper))
+		if (init_only && nr != 1)
 			return -EAGAIN;
 	}
 	if (!(ns->pid_allocated & PIDNS_ADDING))
 		return 0;
 
-	nr = pidmap_mark(xas, nr, chunk, spare);
+	nr = pidmap_mark(ns, xas, nr, &chunk, spare);
 	if (nr < 0)
 		return nr;
 	/* A number asked for by set_tid does not move the cursor. */
 	if (!want)
-		pidmap_move_cursor(ns, xas, nr);
+		pidmap_move_cursor(ns, xas, nr, chunk);
 	/* Read without the lock by an exiting init waiting, and by fork. */
 	WRITE_ONCE(ns->pid_allocated, ns->pid_allocated + 1);
 	return nr;
@@ -326,27 +356,48 @@ static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
  * needed outside the lock.  A chunk allocated and not used stays in
  * *@spare for the next level.
  */
-static int pidmap_take(struct pid_namespace *ns, int want,
+static int pidmap_take(struct pid_namespace *ns, int want, bool init_only,
 		       struct pidmap_chunk **spare)
 {
 	XA_STATE(xas, &ns->pidmap, 0);
+	bool grown = false;
 	int nr;
 
-	for (;;) {
-		xas_lock_irq(&xas);
-		nr = pidmap_take_locked(ns, &xas, want, spare);
-		xas_unlock_irq(&xas);
-
-		/* The xarray wanted a node: now it has one, try again. */
-		if (xas_nomem(&xas, GFP_KERNEL_ACCOUNT))
-			continue;
-		if (nr != -ENOSPC)
-			return nr;
+	/*
+	 * The first fork into a namespace needs a chunk: allocate it before
+	 * taking the lock rather than after finding it missing.  (Racy, and
+	 * only a hint: a spare that ends up unused goes to the next level.)
+	 */
+	if (!*spare && data_race(xa_empty(&ns->pidmap))) {
 		*spare = kmem_cache_zalloc(pidmap_chunk_cachep,
 					   GFP_KERNEL_ACCOUNT);
 		if (!*spare)
 			return -ENOMEM;
 	}
+
+	for (;;) {
+		xas_lock_irq(&xas);
+		nr = pidmap_take_locked(ns, &xas, want, init_only, spare);
+		xas_unlock_irq(&xas);
+
+		if (likely(nr != -ENOMEM && nr != -ENOSPC))
+			break;
+		if (nr == -ENOMEM) {
+			/* The xarray wanted a node: now it has one, retry. */
+			if (!xas_nomem(&xas, GFP_KERNEL_ACCOUNT))
+				break;
+			grown = true;
+			continue;
+		}
+		*spare = kmem_cache_zalloc(pidmap_chunk_cachep,
+					   GFP_KERNEL_ACCOUNT);
+		if (!*spare)
+			return -ENOMEM;
+	}
+	/* The retry may have found its number elsewhere, needing no node. */
+	if (grown)
+		xas_destroy(&xas);
+	return nr;
 }
 
 /*
@@ -373,9 +424,14 @@ static void pidmap_give_back(struct pid_namespace *ns, int nr)
 	unsigned int left;
 
 	xas_lock_irqsave(&xas, flags);
-	chunk = pidmap_chunk_locked(&xas, nr);
-	__clear_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
-	pidmap_trim(ns, &xas, chunk);
+	if (pidmap_chunk_of(nr) == pidmap_chunk_of(ns->last_pid)) {
+		/* A recent number: in the cursor's chunk, which stays. */
+		__clear_bit(nr % PIDMAP_CHUNK_BITS, ns->pidmap_cursor->used);
+	} else {
+		chunk = pidmap_chunk_locked(&xas, nr);
+		__clear_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
+		pidmap_trim(ns, &xas, chunk);
+	}
 
 	left = ns->pid_allocated - 1;
 	WRITE_ONCE(ns->pid_allocated, left);
@@ -384,7 +440,8 @@ static void pidmap_give_back(struct pid_namespace *ns, int nr)
 		wake_up_process(READ_ONCE(ns->child_reaper));
 	} else if (left == PIDNS_ADDING) {
 		WARN_ON_ONCE(ns->child_reaper);
-		pidmap_move_cursor(ns, &xas, PIDMAP_NO_LAST_PID);
+		pidmap_move_cursor(ns, &xas, PIDMAP_NO_LAST_PID,
+				   pidmap_chunk_locked(&xas, 0));
 	}
 	xas_unlock_irqrestore(&xas, flags);
 }
@@ -399,7 +456,7 @@ void pidmap_set_last_pid(struct pid_namespace *ns, int last)
 	XA_STATE(xas, &ns->pidmap, 0);
 
 	xas_lock_irq(&xas);
-	pidmap_move_cursor(ns, &xas, last);
+	pidmap_move_cursor(ns, &xas, last, pidmap_chunk_locked(&xas, last));
 	xas_unlock_irq(&xas);
 }
 
@@ -502,6 +559,68 @@ static void pid_hash_del(struct upid *upid)
 
 /* Life of a struct pid */
 
+/*
+ * struct pid ends with one struct upid per level, so all pids of one depth
+ * have the same size and share a slab cache: pid_caches[d] serves depth d.
+ * Depth 0's is made at boot, the others by pid_cache_prepare() with the
+ * first namespace at their depth.  A cache is never destroyed: pids of its
+ * size can outlive any one namespace.
+ */
+static struct kmem_cache *pid_caches[MAX_PID_NS_LEVEL + 1] __read_mostly;
+
+/*
+ * The cache of pids with @level + 1 numbers.  Only pids of a namespace
+ * that exists are made or freed, and the cache of its depth was published
+ * before it was: see pid_cache_prepare().
+ */
+static struct kmem_cache *pid_cache(unsigned int level)
+{
+	return pid_caches[level];
+}
+
+#ifdef CONFIG_PID_NS
+static DEFINE_MUTEX(pid_cache_mutex);
+
+/**
+ * pid_cache_prepare() - Make sure pids of a depth have a slab cache.
+ * @depth: The depth of a namespace about to be made, 1 or more.
+ *
+ * Context: Process context, may sleep.
+ * Return: 0, or -ENOMEM if the cache could not be made; the next
+ * namespace at @depth tries again.
+ */
+int pid_cache_prepare(unsigned int depth)
+{
+	struct kmem_cache **slot = &pid_caches[depth];
+	struct kmem_cache *cache;
+	char name[16];
+
+	/* Pairs with smp_store_release() below: a cache we see is set up. */
+	if (smp_load_acquire(slot))
+		return 0;
+
+	/*
+	 * Slab cache names must be unique, so two first namespaces at the
+	 * same depth must not both create one: decide under the mutex.  The
+	 * name is the number of upids a pid in the cache carries, as it is
+	 * shown in /proc/slabinfo ("pid_2" for depth 1, and so on).
+	 */
+	guard(mutex)(&pid_cache_mutex);
+	if (*slot)
+		return 0;
+
+	snprintf(name, sizeof(name), "pid_%u", depth + 1);
+	cache = kmem_cache_create(name,
+				  struct_size_t(struct pid, numbers, depth + 1),
+				  0, SLAB_ACCOUNT, NULL);
+	if (!cache)
+		return -ENOMEM;
+	/* Pairs with smp_load_acquire() above: publish a set-up cache. */
+	smp_store_release(slot, cache);
+	return 0;
+}
+#endif /* CONFIG_PID_NS */
+
 /**
  * put_pid() - Drop a reference to a pid.
  * @pid: The pid, or NULL.
@@ -515,9 +634,9 @@ void put_pid(struct pid *pid)
 
 	if (!pid || !refcount_dec_and_test(&pid->count))
 		return;
-	/* The namespace's cache, and its reference, outlive the pid. */
+	/* The pid holds a reference on its own namespace. */
 	home = ns_of_pid(pid);
-	kmem_cache_free(home->pid_cachep, pid);
+	kmem_cache_free(pid_cache(pid->level), pid);
 	put_pid_ns(home);
 }
 EXPORT_SYMBOL_GPL(put_pid);
@@ -585,9 +704,9 @@ static int pid_check_set_tid(struct pid_namespace *ns, pid_t tid)
 }
 
 /* A pid that never got its numbers: no reference, no namespace held. */
-static void put_pid_unused(struct pid_namespace *ns, struct pid *pid)
+static void put_pid_unused(struct pid *pid)
 {
-	kmem_cache_free(ns->pid_cachep, pid);
+	kmem_cache_free(pid_cache(pid->level), pid);
 }
 
 /* Everything but the numbers of a new pid, which has one reference. */
@@ -633,6 +752,8 @@ static void pid_setup(struct pid *pid)
 struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 		      size_t set_tid_size)
 {
+	/* Only the new task's own namespace can lack an init. */
+	bool init_only = !READ_ONCE(ns->child_reaper);
 	struct pidmap_chunk *spare = NULL;
 	struct pid_namespace *level_ns = ns;
 	bool closed = false;
@@ -643,7 +764,7 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 	if (set_tid_size > (size_t)ns->level + 1)
 		return ERR_PTR(-EINVAL);
 
-	pid = kmem_cache_alloc(ns->pid_cachep, GFP_KERNEL_ACCOUNT);
+	pid = kmem_cache_alloc(pid_cache(ns->level), GFP_KERNEL_ACCOUNT);
 	if (!pid)
 		return ERR_PTR(-ENOMEM);
 	pid->level = ns->level;
@@ -658,7 +779,8 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 			if (err)
 				break;
 		}
-		nr = pidmap_take(level_ns, want, &spare);
+		nr = pidmap_take(level_ns, want, init_only && level_ns == ns,
+				 &spare);
 		if (nr < 0) {
 			err = nr;
 			break;
@@ -682,7 +804,7 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 	if (err) {
 		/* Levels above @level got no number. */
 		pid_give_back_numbers(pid->numbers, level + 1, ns->level);
-		put_pid_unused(ns, pid);
+		put_pid_unused(pid);
 		return ERR_PTR(err);
 	}
 
@@ -1361,7 +1483,7 @@ void __init pid_idr_init(void)
 		spin_lock_init(&pid_hash_locks[i]);
 
 	/* Packed, not cache-aligned: a pid is read far more than written. */
-	init_pid_ns.pid_cachep =
+	pid_caches[0] =
 		kmem_cache_create("pid", struct_size_t(struct pid, numbers, 1),
 				  0, SLAB_PANIC | SLAB_ACCOUNT, NULL);
 	pidmap_chunk_cachep = KMEM_CACHE(pidmap_chunk,

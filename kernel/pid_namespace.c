@@ -28,7 +28,6 @@
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/init.h>
-#include <linux/mutex.h>
 #include <linux/nsproxy.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
@@ -45,51 +44,6 @@
 #include "pid_sysctl.h"
 
 static struct kmem_cache *pidns_cachep;
-
-/*
- * struct pid ends with one struct upid per level, so all pids of one depth
- * have the same size and share a slab cache.  pid_cache_by_depth[d - 1]
- * serves depth d (depth 0 is init_pid_ns.pid_cachep, set up by pid.c).
- * A slot is filled at most once, on the first namespace created at that
- * depth, and is never cleared: struct pids of that size can outlive any
- * one namespace.
- */
-static struct kmem_cache *pid_cache_by_depth[MAX_PID_NS_LEVEL];
-static DEFINE_MUTEX(pid_cache_mutex);
-
-static struct kmem_cache *pid_cache_for_depth(unsigned int depth)
-{
-	struct kmem_cache **slot = &pid_cache_by_depth[depth - 1];
-	struct kmem_cache *cache;
-	char name[16];
-
-	/* Pairs with smp_store_release() below: a cache we see is set up. */
-	cache = smp_load_acquire(slot);
-	if (cache)
-		return cache;
-
-	/*
-	 * Slab cache names must be unique, so two first namespaces at the
-	 * same depth must not both create one: decide under the mutex.  The
-	 * name is the number of upids a pid in the cache carries, as it is
-	 * shown in /proc/slabinfo ("pid_2" for depth 1, and so on).  If the
-	 * creation fails, the slot stays empty and the next namespace at
-	 * this depth tries again.
-	 */
-	guard(mutex)(&pid_cache_mutex);
-	if (*slot)
-		return *slot;
-
-	snprintf(name, sizeof(name), "pid_%u", depth + 1);
-	cache = kmem_cache_create(name,
-				  struct_size_t(struct pid, numbers, depth + 1),
-				  0, SLAB_ACCOUNT, NULL);
-	if (!cache)
-		return NULL;
-	/* Pairs with smp_load_acquire() above: publish a set-up cache. */
-	smp_store_release(slot, cache);
-	return cache;
-}
 
 /*
  * Every namespace holds one UCOUNT_PID_NAMESPACES charge of the user that
@@ -150,14 +104,14 @@ static struct pid_namespace *pidns_new(struct user_namespace *owner,
 	if (!charge)
 		return ERR_PTR(-ENOSPC);
 
+	ret = pid_cache_prepare(depth);
+	if (ret)
+		goto uncharge;
+
 	ret = -ENOMEM;
 	child = kmem_cache_zalloc(pidns_cachep, GFP_KERNEL);
 	if (!child)
 		goto uncharge;
-
-	child->pid_cachep = pid_cache_for_depth(depth);
-	if (!child->pid_cachep)
-		goto free_child;
 
 	/* Sets ns.inum and clears ns.stashed; the rest of ns is ours. */
 	ret = ns_alloc_inum(&child->ns);
@@ -196,6 +150,7 @@ static void pidns_free_rcu(struct rcu_head *head)
 	struct pid_namespace *dead = container_of(head, struct pid_namespace,
 						  rcu);
 
+	pidmap_destroy(dead);
 	pidns_uncharge(dead->ucounts);
 	put_user_ns(dead->user_ns);
 	kmem_cache_free(pidns_cachep, dead);
@@ -213,7 +168,6 @@ static void pidns_free_rcu(struct rcu_head *head)
 static void pidns_release(struct pid_namespace *ns)
 {
 	ns_free_inum(&ns->ns);
-	pidmap_destroy(ns);
 	call_rcu(&ns->rcu, pidns_free_rcu);
 }
 
@@ -421,9 +375,16 @@ void zap_pid_ns_processes(struct pid_namespace *pid_ns)
 	disable_pid_allocation(pid_ns);
 
 	pidns_autoreap_children();
-	pidns_kill_all_but_init(pid_ns);
-	pidns_reap_own_children();
-	pidns_wait_until_empty(pid_ns, left);
+	/*
+	 * From here on the count only goes down.  If only we are left in
+	 * it, as when a container's init outlives its children, there is
+	 * nobody to kill or to wait for.
+	 */
+	if (READ_ONCE(pid_ns->pid_allocated) != left) {
+		pidns_kill_all_but_init(pid_ns);
+		pidns_reap_own_children();
+		pidns_wait_until_empty(pid_ns, left);
+	}
 
 	code = READ_ONCE(pid_ns->reboot);
 	if (code)

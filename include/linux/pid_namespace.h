@@ -19,6 +19,7 @@
 #define MAX_PID_NS_LEVEL 32
 
 struct fs_pin;
+struct pidmap_chunk;
 
 #if defined(CONFIG_SYSCTL) && defined(CONFIG_MEMFD_CREATE)
 /* Values of the vm.memfd_noexec sysctl, which is per pid namespace. */
@@ -31,7 +32,8 @@ struct fs_pin;
  * struct pid_namespace - A set of pid numbers and the tasks they name.
  * @pidmap: The numbers in use: an xarray of 512-number bitmap chunks,
  *	indexed by number / 512.  Its lock, taken with interrupts off,
- *	also protects @last_pid and @pid_allocated; see kernel/pid.c.
+ *	also protects @last_pid, @pidmap_cursor and @pid_allocated; see
+ *	kernel/pid.c.
  * @last_pid: The last number the cyclic allocator handed out, or
  *	%PIDMAP_NO_LAST_PID before it has handed out any; the ns_last_pid
  *	sysctl and /proc/loadavg show it.
@@ -42,42 +44,48 @@ struct fs_pin;
  *	still setting theirs up, plus %PIDNS_ADDING while the namespace is
  *	open: from its creation until its init begins to exit.  One word,
  *	so that an exiting init can wait on the count with READ_ONCE().
+ * @level: Depth below init_pid_ns, which is level 0.  Pids made here
+ *	come from the slab cache of their depth (kernel/pid.c).
  * @child_reaper: The init: number 1, parent of the orphans.
- * @pid_cachep: Slab cache for pids made here (their size is per depth).
- * @level: Depth below init_pid_ns, which is level 0.
+ * @pidmap_cursor: The chunk of @pidmap that holds @last_pid, or NULL if
+ *	there is none: the chunk most forks and exits touch, kept at hand.
  * @parent: The namespace this one was made in; NULL for init_pid_ns.
  * @bacct: BSD process accounting of this namespace (kernel/acct.c).
  * @user_ns: The user namespace that owns this one.
  * @ucounts: The %UCOUNT_PID_NAMESPACES charge this namespace holds.
- * @reboot: Exit code of the init after a reboot(2) in here, or 0.
+ * @memfd_noexec_scope: vm.memfd_noexec of this namespace.
+ * @reboot: The signal the init dies of after a reboot(2) in here
+ *	(SIGHUP or SIGINT), or 0.
  * @init_signals_ordinary: The init takes signals sent from outside, from
  *	an ancestor, like an ordinary task; set only from outside, see
  *	pidns_set_init_signals().  Not inherited: a child starts protected.
  * @ns: Reference count, inode number and operations for nsfs.
  * @rcu: Frees the namespace after a grace period.
- * @memfd_noexec_scope: vm.memfd_noexec of this namespace.
+ *
+ * Laid out without holes: every container has one, and a namespace that
+ * is only a mount point for its nsfs file is not rare either.
  */
 struct pid_namespace {
 	struct xarray pidmap;
 	int last_pid;
 	int pid_max;
 	unsigned int pid_allocated;
-	struct task_struct *child_reaper;
-	struct kmem_cache *pid_cachep;
 	unsigned int level;
+	struct task_struct *child_reaper;
+	struct pidmap_chunk *pidmap_cursor;
 	struct pid_namespace *parent;
 #ifdef CONFIG_BSD_PROCESS_ACCT
 	struct fs_pin *bacct;
 #endif
 	struct user_namespace *user_ns;
 	struct ucounts *ucounts;
-	int reboot;
-	bool init_signals_ordinary;
-	struct ns_common ns;
-	struct rcu_head rcu;
 #if defined(CONFIG_SYSCTL) && defined(CONFIG_MEMFD_CREATE)
 	int memfd_noexec_scope;
 #endif
+	u8 reboot;
+	bool init_signals_ordinary;
+	struct ns_common ns;
+	struct rcu_head rcu;
 } __randomize_layout;
 
 extern struct pid_namespace init_pid_ns;
@@ -122,6 +130,7 @@ static inline int pidns_pid_max(const struct pid_namespace *ns)
 void pidmap_init(struct pid_namespace *ns);
 void pidmap_destroy(struct pid_namespace *ns);
 void pidmap_set_last_pid(struct pid_namespace *ns, int last);
+int pid_cache_prepare(unsigned int depth);
 
 /*
  * Does the init of @ns take signals from outside like an ordinary task?

@@ -1536,6 +1536,25 @@ static int noinit_cycles(int n)
 }
 
 /*
+ * The pid_namespace slab's active objects (-1 if /proc/slabinfo does not
+ * list them), settled by pidns_settle_slabs() until they are at most
+ * @limit or 50 tries have gone by.
+ */
+static long ns_slab_settled(long limit)
+{
+	static const char * const caches[] = { "pid_namespace" };
+	long now = -1;
+
+	for (int tries = 0; tries < 50; tries++) {
+		pidns_settle_slabs(caches, 1);
+		now = pidns_slab_active(caches[0]);
+		if (now <= limit)
+			break;
+	}
+	return now;
+}
+
+/*
  * If the namespace's init was never made and everyone who entered has
  * left, nothing is left of it: the pid_namespace slab's active objects
  * come back to where they were (SKIP without /proc/slabinfo).
@@ -1555,24 +1574,334 @@ FIXTURE_TEARDOWN(noinit_leak)
 
 TEST_F_TIMEOUT(noinit_leak, nothing_leaks, 120)
 {
-	static const char * const caches[] = { "pid_namespace" };
-	long before, now = 0;
+	long before, now;
 
 	ASSERT_EQ(0, noinit_cycles(10));
-	pidns_settle_slabs(caches, 1);
-	before = pidns_slab_active(caches[0]);
+	before = ns_slab_settled(LONG_MAX);
 	if (before < 0)
 		SKIP(return, "no pid_namespace line in /proc/slabinfo");
 	ASSERT_EQ(0, noinit_cycles(NOINIT_CYCLES));
-	for (int tries = 0; tries < 50; tries++) {
-		pidns_settle_slabs(caches, 1);
-		now = pidns_slab_active(caches[0]);
-		if (now <= before + NOINIT_SLACK)
-			break;
-	}
+	now = ns_slab_settled(before + NOINIT_SLACK);
 	EXPECT_LE(now, before + NOINIT_SLACK) {
 		TH_LOG("pid_namespace: %ld active objects, %ld before %d namespaces",
 		       now, before, NOINIT_CYCLES);
+	}
+}
+
+/*
+ * Racing first forks: a namespace made by unshare() and never forked into
+ * by its unsharer is entered by RACE_FORKERS tasks (setns() by its
+ * pid_for_children), which fork at once, RACE_ROUNDS times over.  A
+ * namespace without an init hands out number 1 only, so in every round
+ * exactly one child is 1 (its NSpid, read from outside, ends in 1), and
+ * every other fork either fails with EAGAIN or, once the init is there,
+ * makes a member: a number above 1, whose kill(1, 0) finds the init, and
+ * whose own orphan is adopted by the init (getppid() 1).  The namespaces
+ * go when their inits exit: the pid_namespace slab count comes back.
+ */
+#define RACE_ROUNDS	100
+#define RACE_FORKERS	4
+
+/* What one forker's fork gave. */
+struct race_slot {
+	int err;		/* fork()'s errno, 0 if it made a child */
+	pid_t outer;		/* the child, by the test's numbers */
+	pid_t inner;		/* its getpid() */
+	pid_t ppid;		/* its getppid() */
+	bool init_seen;		/* a member: kill(1, 0) found the init */
+	pid_t orphan_ppid;	/* a member's orphan, adopted: its getppid() */
+};
+
+/* In MAP_SHARED memory: the start flag and the forkers' slots. */
+struct race_shared {
+	int go;
+	struct race_slot slots[RACE_FORKERS];
+};
+
+struct race_pipes {
+	int armed[2];		/* a byte per forker, in the namespace */
+	int forked[2];		/* a byte per forker, its slot filled in */
+	int started[2];		/* a byte per child, its slot filled in */
+	int adopted[2];		/* a byte per orphan adopted */
+	int hold[2];		/* the init idles until EOF */
+	int hold_members[2];	/* so do the members, until they are seen */
+};
+
+/*
+ * A member's orphan: once its parent has exited (PR_SET_PDEATHSIG, the
+ * signal blocked and waited for, so it cannot be missed), note who
+ * adopted it.
+ */
+static __noreturn void race_orphan(struct race_slot *slot,
+				   struct race_pipes *p, pid_t parent)
+{
+	siginfo_t si;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	prctl(PR_SET_PDEATHSIG, SIGUSR1);
+	if (sys_getppid() == parent)
+		sigwaitinfo(&set, &si);
+	slot->orphan_ppid = sys_getppid();
+	pidns_post_byte(p->adopted[1]);
+	_exit(0);
+}
+
+/* The child of a fork into the namespace: the init, or a member. */
+static __noreturn void race_child(struct race_slot *slot,
+				  struct race_pipes *p)
+{
+	sigset_t set;
+	pid_t o;
+
+	slot->inner = sys_getpid();
+	slot->ppid = sys_getppid();
+	if (slot->inner == 1) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p->hold_members[1]);
+		pidns_post_byte(p->started[1]);
+		pidns_idle_until_released(p->hold);
+	}
+	close(p->hold[1]);
+	slot->init_seen = kill(1, 0) == 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	o = fork();
+	if (o == 0) {
+		close(p->hold_members[1]);
+		race_orphan(slot, p, slot->inner);
+	}
+	if (o < 0) {
+		slot->orphan_ppid = -1;
+		pidns_post_byte(p->adopted[1]);
+	}
+	pidns_post_byte(p->started[1]);
+	pidns_idle_until_released(p->hold_members);
+}
+
+/*
+ * A forker: enter the namespace, say so, and fork as soon as the test
+ * sets go.  The forkers spin on the flag rather than wait on a pipe, so
+ * that two of them (one per CPU) enter fork() at the same moment, and
+ * fast enough for the race to happen; none of them can spin for long,
+ * as the test sets the flag once all are armed (and they die with it).
+ */
+static __noreturn void race_forker(struct race_shared *sh, int i,
+				   struct race_pipes *p, int nsfd)
+{
+	struct race_slot *slot = &sh->slots[i];
+	pid_t c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (setns(nsfd, CLONE_NEWPID))
+		_exit(PIDNS_CHILD_FAIL);
+	pidns_post_byte(p->armed[1]);
+	while (!__atomic_load_n(&sh->go, __ATOMIC_ACQUIRE))
+		;
+	c = fork();
+	if (c == 0)
+		race_child(slot, p);
+	slot->err = c < 0 ? errno : 0;
+	slot->outer = c;
+	/* Only the test may hold these: it ends the round by their EOF. */
+	close(p->hold[1]);
+	close(p->hold_members[1]);
+	pidns_post_byte(p->forked[1]);
+	_exit(c < 0 ? 0 : pidns_wait_status(c));
+}
+
+static int race_pipes_open(struct race_pipes *p)
+{
+	int *all[] = { p->armed, p->forked, p->started, p->adopted, p->hold,
+		       p->hold_members };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(all); i++)
+		if (pidns_pipe(all[i]))
+			return -1;
+	return 0;
+}
+
+static void race_pipes_close(struct race_pipes *p)
+{
+	int *all[] = { p->armed, p->forked, p->started, p->adopted, p->hold,
+		       p->hold_members };
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(all); i++) {
+		close(all[i][0]);
+		close(all[i][1]);
+	}
+}
+
+/* Read @n bytes, one per writer that reported, from @fd. */
+static bool race_wait_bytes(int fd, int n)
+{
+	while (n--)
+		if (!pidns_wait_byte(fd))
+			return false;
+	return true;
+}
+
+/* Counts over all rounds, printed at the end. */
+struct race_counts {
+	int inits, members, eagain;
+};
+
+/* One round; the slots are checked by the test. */
+static void race_round(struct __test_metadata *_metadata,
+		       struct race_shared *sh, struct race_counts *n)
+{
+	struct race_slot *slots = sh->slots;
+	pid_t u, f[RACE_FORKERS], init = -1;
+	int ready[2], leave[2], nsfd, inits = 0, children = 0, members = 0;
+	struct race_pipes p;
+	long nspid[PIDNS_MAX_LEVEL + 2];
+	int procfd, k, i;
+
+	memset(sh, 0, sizeof(*sh));
+	ASSERT_EQ(0, race_pipes_open(&p));
+	ASSERT_EQ(0, pidns_pipe(ready));
+	ASSERT_EQ(0, pidns_pipe(leave));
+	procfd = pidns_proc_open();
+	ASSERT_GE(procfd, 0);
+	u = fork();
+	ASSERT_GE(u, 0);
+	if (u == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(leave[1]);
+		if (unshare(CLONE_NEWPID))
+			_exit(PIDNS_CHILD_FAIL);
+		pidns_post_byte(ready[1]);
+		pidns_wait_byte(leave[0]);
+		_exit(0);
+	}
+	close(leave[0]);
+	ASSERT_TRUE(pidns_wait_byte(ready[0]));
+	nsfd = pidns_open_ns(u, "pid_for_children");
+	ASSERT_GE(nsfd, 0);
+	for (i = 0; i < RACE_FORKERS; i++) {
+		f[i] = fork();
+		ASSERT_GE(f[i], 0);
+		if (f[i] == 0)
+			race_forker(sh, i, &p, nsfd);
+	}
+	/* The unsharer leaves: only the forkers fork into the namespace. */
+	pidns_post_byte(leave[1]);
+	close(leave[1]);
+	EXPECT_EQ(0, pidns_wait_status(u));
+	close(p.armed[1]);
+	close(p.forked[1]);
+	close(p.started[1]);
+	close(p.adopted[1]);
+	ASSERT_TRUE(race_wait_bytes(p.armed[0], RACE_FORKERS));
+	__atomic_store_n(&sh->go, 1, __ATOMIC_RELEASE);
+	ASSERT_TRUE(race_wait_bytes(p.forked[0], RACE_FORKERS));
+
+	for (i = 0; i < RACE_FORKERS; i++) {
+		if (slots[i].err) {
+			EXPECT_EQ(EAGAIN, slots[i].err);
+			n->eagain++;
+			continue;
+		}
+		children++;
+	}
+	ASSERT_TRUE(race_wait_bytes(p.started[0], children));
+	for (i = 0; i < RACE_FORKERS; i++) {
+		if (slots[i].err)
+			continue;
+		k = pidns_status_field(procfd, slots[i].outer, "NSpid", nspid,
+				       PIDNS_MAX_LEVEL + 2);
+		ASSERT_GE(k, 2);
+		EXPECT_EQ(slots[i].outer, nspid[0]);
+		EXPECT_EQ(slots[i].inner, nspid[k - 1]);
+		EXPECT_EQ(0, slots[i].ppid);
+		if (nspid[k - 1] == 1) {
+			inits++;
+			init = slots[i].outer;
+			continue;
+		}
+		members++;
+		EXPECT_GT(nspid[k - 1], 1);
+		EXPECT_TRUE(slots[i].init_seen);
+	}
+	EXPECT_EQ(1, inits) {
+		TH_LOG("%d children numbered 1 in one namespace", inits);
+	}
+	n->inits += inits;
+	n->members += members;
+
+	/* The members exit: their orphans go to the init. */
+	close(p.hold_members[1]);
+	ASSERT_TRUE(race_wait_bytes(p.adopted[0], members));
+	for (i = 0; i < RACE_FORKERS; i++) {
+		if (!slots[i].err && slots[i].inner != 1)
+			EXPECT_EQ(1, slots[i].orphan_ppid);
+	}
+	if (init > 0) {
+		k = pidns_status_field(procfd, init, "NSpid", nspid,
+				       PIDNS_MAX_LEVEL + 2);
+		EXPECT_EQ(1, nspid[k - 1]);
+	}
+
+	/* The init's exit ends the namespace: nobody can fork into it. */
+	close(p.hold[1]);
+	for (i = 0; i < RACE_FORKERS; i++)
+		EXPECT_EQ(0, pidns_wait_status(f[i]));
+	if (init > 0) {
+		pid_t c = fork();
+
+		ASSERT_GE(c, 0);
+		if (c == 0) {
+			CHILD_CHECK(setns(nsfd, CLONE_NEWPID) == 0);
+			CHILD_CHECK_ERR(fork(), ENOMEM);
+			_exit(0);
+		}
+		EXPECT_EQ(0, pidns_wait_status(c));
+	}
+	close(nsfd);
+	close(procfd);
+	close(ready[0]);
+	close(ready[1]);
+	race_pipes_close(&p);
+}
+
+FIXTURE(noinit_race) {
+	struct race_shared *sh;
+};
+
+FIXTURE_SETUP(noinit_race)
+{
+	PIDNS_REQUIRE();
+	self->sh = pidns_shared_alloc(sizeof(*self->sh));
+	ASSERT_NE(NULL, self->sh);
+}
+
+FIXTURE_TEARDOWN(noinit_race)
+{
+}
+
+TEST_F_TIMEOUT(noinit_race, first_forks_one_init, 240)
+{
+	struct race_counts n = { 0, 0, 0 };
+	long before, now;
+
+	before = ns_slab_settled(LONG_MAX);
+	for (int r = 0; r < RACE_ROUNDS; r++) {
+		race_round(_metadata, self->sh, &n);
+		if (_metadata->exit_code) {
+			TH_LOG("round %d of %d", r + 1, RACE_ROUNDS);
+			break;
+		}
+	}
+	TH_LOG("%d rounds of %d forks: %d inits, %d members, %d EAGAIN",
+	       RACE_ROUNDS, RACE_FORKERS, n.inits, n.members, n.eagain);
+	if (before < 0)
+		return;
+	now = ns_slab_settled(before + NOINIT_SLACK);
+	EXPECT_LE(now, before + NOINIT_SLACK) {
+		TH_LOG("pid_namespace: %ld active objects, %ld before %d rounds",
+		       now, before, RACE_ROUNDS);
 	}
 }
 

@@ -363,18 +363,6 @@ static int pidmap_take(struct pid_namespace *ns, int want, bool init_only,
 	bool grown = false;
 	int nr;
 
-	/*
-	 * The first fork into a namespace needs a chunk: allocate it before
-	 * taking the lock rather than after finding it missing.  (Racy, and
-	 * only a hint: a spare that ends up unused goes to the next level.)
-	 */
-	if (!*spare && data_race(xa_empty(&ns->pidmap))) {
-		*spare = kmem_cache_zalloc(pidmap_chunk_cachep,
-					   GFP_KERNEL_ACCOUNT);
-		if (!*spare)
-			return -ENOMEM;
-	}
-
 	for (;;) {
 		xas_lock_irq(&xas);
 		nr = pidmap_take_locked(ns, &xas, want, init_only, spare);
@@ -649,8 +637,7 @@ static void put_pid_after_grace(struct rcu_head *head)
 
 /*
  * Give back numbers @numbers[@lowest..@highest] of a pid that failed to be
- * set up or is going away, leaf first.  A level whose closed namespace
- * gave no number has 0.
+ * set up, leaf first.  A level whose closed namespace gave no number has 0.
  */
 static void pid_give_back_numbers(struct upid *numbers, int lowest,
 				  int highest)
@@ -677,11 +664,15 @@ static void pid_give_back_numbers(struct upid *numbers, int lowest,
  */
 void free_pid(struct pid *pid)
 {
+	struct upid *upid;
 	int level;
 
-	for (level = 0; level <= pid->level; level++)
-		pid_hash_del(&pid->numbers[level]);
-	pid_give_back_numbers(pid->numbers, 0, pid->level);
+	/* Each number is unpublished before it can be handed out again. */
+	for (level = pid->level; level >= 0; level--) {
+		upid = &pid->numbers[level];
+		pid_hash_del(upid);
+		pidmap_give_back(upid->ns, upid->nr);
+	}
 
 	call_rcu(&pid->rcu, put_pid_after_grace);
 }
@@ -769,6 +760,21 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 		return ERR_PTR(-ENOMEM);
 	pid->level = ns->level;
 
+	/*
+	 * The first fork into a namespace needs a chunk: allocate it before
+	 * taking the lock rather than after finding it missing.  Only the
+	 * leaf can be empty (each ancestor has a task in it).  Racy, and
+	 * only a hint: a spare that ends up unused is freed below.
+	 */
+	if (data_race(xa_empty(&ns->pidmap))) {
+		spare = kmem_cache_zalloc(pidmap_chunk_cachep,
+					  GFP_KERNEL_ACCOUNT);
+		if (!spare) {
+			put_pid_unused(pid);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
+
 	for (level = ns->level; level >= 0; level--) {
 		size_t depth_from_leaf = ns->level - level;
 		pid_t want = 0;
@@ -779,8 +785,7 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 			if (err)
 				break;
 		}
-		nr = pidmap_take(level_ns, want, init_only && level_ns == ns,
-				 &spare);
+		nr = pidmap_take(level_ns, want, init_only, &spare);
 		if (nr < 0) {
 			err = nr;
 			break;
@@ -789,6 +794,7 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 		pid->numbers[level].nr = nr;
 		pid->numbers[level].ns = level_ns;
 		level_ns = level_ns->parent;
+		init_only = false;
 	}
 	if (spare)
 		kmem_cache_free(pidmap_chunk_cachep, spare);

@@ -16,6 +16,10 @@
 #                            out/bench/ (table, results.csv, depth.png)
 #   make bench-profile       per kernel function, where the instructions of
 #                            a benchmark go (PROFILE_ARGS, see profile.py)
+#   make bench-lockhold      instructions per fork under the locks every
+#                            fork takes (LOCKHOLD_ARGS, see lockhold.py)
+#   make bench-exact         exact instructions per function of a
+#                            benchmark loop (EXACT_ARGS, see exact.py)
 #   make harness-test        the harness's own unit tests (no kernel needed)
 #   make clean               remove build/ and out/
 
@@ -30,11 +34,15 @@ FUZZ_SECONDS ?= 600
 SERIES_CHECK_ARGS ?=
 # make bench-profile's options, e.g. --run "ns_create 100000 1 unshare".
 PROFILE_ARGS ?=
+# make bench-lockhold's options, e.g. --iters 5000 --kernels ours.
+LOCKHOLD_ARGS ?=
+# make bench-exact's options, e.g. --run "clone_vm 31 20000 1".
+EXACT_ARGS ?=
 PYTHON ?= python3
 HARNESS := $(PYTHON) harness/pidns.py
 
 .PHONY: all run check stress fuzz shell series series-check bench \
-	bench-profile harness-test clean
+	bench-profile bench-lockhold bench-exact harness-test clean
 
 all: run
 
@@ -67,6 +75,12 @@ bench:
 
 bench-profile:
 	$(PYTHON) harness/bench/profile.py $(PROFILE_ARGS)
+
+bench-lockhold:
+	$(PYTHON) harness/bench/lockhold.py $(LOCKHOLD_ARGS)
+
+bench-exact:
+	$(PYTHON) harness/bench/exact.py $(EXACT_ARGS)
 
 harness-test:
 	$(PYTHON) -m unittest discover -s harness -p '*_test.py' -q

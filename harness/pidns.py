@@ -351,6 +351,7 @@ CONFIGS = {
     "debug": ["clients.config", "debug.config"],
     "bench": ["bench.config"],
     "benchprof": ["bench.config", "benchprof.config"],
+    "benchlock": ["bench.config", "benchlock.config"],
     "nopidns": ["clients.config", "debug.config", "nopidns.config"],
     "rt": ["clients.config", "debug.config", "rt.config"],
     "kcsan": ["clients.config", "kcsan.config"],

@@ -622,6 +622,12 @@ static int lookup_loop(void *arg)
 		for (r = -1; r < lk->rounds; r++) {
 			long n = r < 0 ? lk->iters / 10 + 1 : lk->iters;
 
+			/*
+			 * A round is a few million instructions: let the
+			 * RCU callbacks the benchmarks before left run
+			 * first, not inside it.
+			 */
+			settle(50);
 			t = now_ns();
 			for (i = 0; i < n; i++) {
 				switch (op) {

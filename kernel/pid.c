@@ -379,8 +379,10 @@ static int pidmap_take(struct pid_namespace *ns, int want, bool init_only,
 		}
 		*spare = kmem_cache_zalloc(pidmap_chunk_cachep,
 					   GFP_KERNEL_ACCOUNT);
-		if (!*spare)
-			return -ENOMEM;
+		if (!*spare) {
+			nr = -ENOMEM;
+			break;
+		}
 	}
 	/* The retry may have found its number elsewhere, needing no node. */
 	if (grown)

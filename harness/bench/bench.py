@@ -158,6 +158,43 @@ def initramfs(exe, plans):
     return path
 
 
+# The guest of the single-purpose tools (profile.py, lockhold.py,
+# exact.py): busybox, one /init script and pidbench with /bin/noop.
+TOOL_INIT_PROLOGUE = ["#!/bin/sh",
+                      "/bin/busybox --install -s /bin",
+                      "export PATH=/bin",
+                      "mount -t proc proc /proc",
+                      "mount -t sysfs sysfs /sys",
+                      "mount -t devtmpfs devtmpfs /dev",
+                      "mount -t tmpfs tmpfs /tmp",
+                      "echo 100000 >/proc/sys/user/max_pid_namespaces"]
+
+
+def tool_init(body):
+    """/init: the prologue, @body with its output on ttyS1, a reboot."""
+    lines = TOOL_INIT_PROLOGUE + ["{"] + body + \
+        ["} >/dev/ttyS1 2>&1", "sync", "reboot -f", ""]
+    return "\n".join(lines).encode()
+
+
+def tool_initramfs(exe, init, name):
+    """initramfs-NAME.cpio.gz in BUILD with @init as /init."""
+    d, f, lnk = 0o040755, 0o100755, 0o120777
+    entries = [(p, d, b"") for p in ("bin", "dev", "proc", "sys", "tmp")]
+    entries.append(("dev/console", 0o020600, b"", (5, 1)))
+    with open("/bin/busybox", "rb") as fh:
+        entries.append(("bin/busybox", f, fh.read()))
+    entries.append(("bin/sh", lnk, b"busybox"))
+    entries.append(("init", f, init))
+    for prog in ("pidbench", "noop"):
+        with open(os.path.join(os.path.dirname(exe), prog), "rb") as fh:
+            entries.append((f"bin/{prog}", f, fh.read()))
+    path = os.path.join(BUILD, f"initramfs-{name}.cpio.gz")
+    with gzip.open(path, "wb", compresslevel=1) as fh:
+        fh.write(pidns.cpio_newc(entries))
+    return path
+
+
 # ---------------------------------------------------------------- boot --
 
 def boot(kernel, bzimage, initrd, mode, timeout):

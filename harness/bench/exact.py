@@ -22,7 +22,6 @@ between rounds, and would be counted.
 """
 
 import argparse
-import gzip
 import os
 import sys
 
@@ -62,38 +61,11 @@ def build_plugin():
     return so
 
 
-def init_script(args):
-    return "\n".join([
-        "#!/bin/sh",
-        "/bin/busybox --install -s /bin",
-        "export PATH=/bin",
-        "mount -t proc proc /proc",
-        "mount -t sysfs sysfs /sys",
-        "mount -t devtmpfs devtmpfs /dev",
-        "mount -t tmpfs tmpfs /tmp",
-        "echo 100000 >/proc/sys/user/max_pid_namespaces",
-        "{",
-        f"echo '### RUN {args}'",
-        f"PIDBENCH_MARK=1 pidbench {args} </dev/null 2>&1",
-        "echo \"### END rc=$?\"",
-        "} >/dev/ttyS1 2>&1", "sync", "reboot -f", ""]).encode()
-
-
 def initramfs(exe, args, name):
-    d, f, lnk = 0o040755, 0o100755, 0o120777
-    entries = [(p, d, b"") for p in ("bin", "dev", "proc", "sys", "tmp")]
-    entries.append(("dev/console", 0o020600, b"", (5, 1)))
-    with open("/bin/busybox", "rb") as fh:
-        entries.append(("bin/busybox", f, fh.read()))
-    entries.append(("bin/sh", lnk, b"busybox"))
-    entries.append(("init", f, init_script(args)))
-    for prog in ("pidbench", "noop"):
-        with open(os.path.join(os.path.dirname(exe), prog), "rb") as fh:
-            entries.append((f"bin/{prog}", f, fh.read()))
-    path = os.path.join(bench.BUILD, f"initramfs-exact-{name}.cpio.gz")
-    with gzip.open(path, "wb", compresslevel=1) as fh:
-        fh.write(pidns.cpio_newc(entries))
-    return path
+    body = [f"echo '### RUN {args}'",
+            f"PIDBENCH_MARK=1 pidbench {args} </dev/null 2>&1",
+            "echo \"### END rc=$?\""]
+    return bench.tool_initramfs(exe, bench.tool_init(body), f"exact-{name}")
 
 
 def count(kernel, bzimage, exe, so, args, i, timeout):

@@ -26,7 +26,6 @@ bookkeeping alone costs.
 
 import argparse
 import os
-import gzip
 import re
 import sys
 
@@ -48,40 +47,16 @@ ROOT_LOCKS = {
 }
 
 
-def init_script(runs):
-    lines = ["#!/bin/sh",
-             "/bin/busybox --install -s /bin",
-             "export PATH=/bin",
-             "mount -t proc proc /proc",
-             "mount -t sysfs sysfs /sys",
-             "mount -t devtmpfs devtmpfs /dev",
-             "mount -t tmpfs tmpfs /tmp",
-             "{"]
-    for i, args in enumerate(runs):
-        lines += [f"echo '### RUN {i} {args}'",
-                  "echo 0 >/proc/lock_stat",
-                  f"pidbench {args} </dev/null 2>&1",
-                  f"echo \"### END {i} rc=$?\"",
-                  "cat /proc/lock_stat",
-                  f"echo '### LOCKSTAT-END {i}'"]
-    lines += ["} >/dev/ttyS1 2>&1", "sync", "reboot -f", ""]
-    return "\n".join(lines).encode()
-
-
 def initramfs(exe, runs):
-    d, f, l = 0o040755, 0o100755, 0o120777
-    entries = [(p, d, b"") for p in ("bin", "dev", "proc", "sys", "tmp")]
-    entries.append(("dev/console", 0o020600, b"", (5, 1)))
-    with open("/bin/busybox", "rb") as fh:
-        entries.append(("bin/busybox", f, fh.read()))
-    entries.append(("bin/sh", l, b"busybox"))
-    entries.append(("init", f, init_script(runs)))
-    with open(exe, "rb") as fh:
-        entries.append(("bin/pidbench", f, fh.read()))
-    path = os.path.join(bench.BUILD, "initramfs-lockhold.cpio.gz")
-    with gzip.open(path, "wb", compresslevel=1) as fh:
-        fh.write(pidns.cpio_newc(entries))
-    return path
+    body = []
+    for i, args in enumerate(runs):
+        body += [f"echo '### RUN {i} {args}'",
+                 "echo 0 >/proc/lock_stat",
+                 f"pidbench {args} </dev/null 2>&1",
+                 f"echo \"### END {i} rc=$?\"",
+                 "cat /proc/lock_stat",
+                 f"echo '### LOCKSTAT-END {i}'"]
+    return bench.tool_initramfs(exe, bench.tool_init(body), "lockhold")
 
 
 # A class's summary line: name, then 12 figures (times in microseconds).

@@ -154,6 +154,7 @@ void pidmap_destroy(struct pid_namespace *ns)
 	struct pidmap_chunk *chunk;
 	unsigned long index;
 
+	PIDNS_WARN_ON(ns->pid_allocated & ~PIDNS_ADDING);
 	xa_for_each(&ns->pidmap, index, chunk) {
 		WARN_ON_ONCE(!bitmap_empty(chunk->used, PIDMAP_CHUNK_BITS));
 		kmem_cache_free(pidmap_chunk_cachep, chunk);
@@ -326,6 +327,9 @@ static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
 	int nr = want;
 
 	pidmap_assert_locked(ns);
+	/* The cursor is the chunk of last_pid, or NULL if it has none. */
+	PIDNS_WARN_ON(ns->pidmap_cursor !=
+		      xa_load(&ns->pidmap, pidmap_chunk_of(ns->last_pid)));
 	if (want) {
 		chunk = pidmap_chunk_locked(xas, want);
 		if (chunk && test_bit(want % PIDMAP_CHUNK_BITS, chunk->used))
@@ -414,11 +418,16 @@ static void pidmap_give_back(struct pid_namespace *ns, int nr)
 	unsigned int left;
 
 	xas_lock_irqsave(&xas, flags);
+	/* The number was taken, and counted. */
+	PIDNS_WARN_ON(!(ns->pid_allocated & ~PIDNS_ADDING));
 	if (pidmap_chunk_of(nr) == pidmap_chunk_of(ns->last_pid)) {
 		/* A recent number: in the cursor's chunk, which stays. */
-		__clear_bit(nr % PIDMAP_CHUNK_BITS, ns->pidmap_cursor->used);
+		chunk = ns->pidmap_cursor;
+		PIDNS_WARN_ON(!test_bit(nr % PIDMAP_CHUNK_BITS, chunk->used));
+		__clear_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
 	} else {
 		chunk = pidmap_chunk_locked(&xas, nr);
+		PIDNS_WARN_ON(!test_bit(nr % PIDMAP_CHUNK_BITS, chunk->used));
 		__clear_bit(nr % PIDMAP_CHUNK_BITS, chunk->used);
 		pidmap_trim(ns, &xas, chunk);
 	}
@@ -802,10 +811,9 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 		kmem_cache_free(pidmap_chunk_cachep, spare);
 	/*
 	 * A namespace on the way has an init that has begun to exit: see
-	 * zap_pid_ns_processes().  A close after we took our number is
-	 * caught in copy_process(), under tasklist_lock: for the task's own
-	 * namespace by PIDNS_ADDING, for an ancestor by the SIGKILL its
-	 * init sends every task in it, our parent included.
+	 * zap_pid_ns_processes().  A close at any level after we took our
+	 * number is caught in copy_process(), under tasklist_lock, by
+	 * pid_namespaces_open().
 	 */
 	if (!err && closed)
 		err = -ENOMEM;
@@ -829,13 +837,48 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
  * @ns: The namespace, whose init is exiting.
  *
  * After this, alloc_pid() fails with -ENOMEM for @ns, and copy_process()
- * refuses a child whose pid was taken just before.
+ * refuses a child whose pid was taken just before, in @ns or in a
+ * namespace below it (see pid_namespaces_open()).
+ *
+ * Context: Process context, no locks held.
  */
 void disable_pid_allocation(struct pid_namespace *ns)
 {
 	xa_lock_irq(&ns->pidmap);
 	WRITE_ONCE(ns->pid_allocated, ns->pid_allocated & ~PIDNS_ADDING);
 	xa_unlock_irq(&ns->pidmap);
+}
+
+/**
+ * pid_namespaces_open() - May the task of a new pid still be attached?
+ * @pid: The new task's pid, from alloc_pid().
+ *
+ * copy_process() asks this just before it attaches the task.  Between
+ * alloc_pid() and here, the init of any namespace @pid has a number in may
+ * have begun to exit.  Its kill walk, under tasklist_lock after
+ * disable_pid_allocation(), sees only tasks attached before it, and it
+ * then waits for every number in its namespace to be given back.  A close
+ * of the task's own namespace is not the only one to catch: a forker
+ * outside an ancestor P, that entered a namespace below P with setns(),
+ * gets no SIGKILL from P's init.  Its child, attached after P's walk,
+ * would keep a number in P for as long as it lived, and P's init would
+ * wait for it, unkillable.  Checking every level under the lock the walk
+ * takes closes that window: either the walk sees the task, or the task
+ * sees the close.
+ *
+ * Context: write_lock_irq(&tasklist_lock) held.
+ * Return: true if every namespace @pid has a number in accepts new tasks.
+ */
+bool pid_namespaces_open(struct pid *pid)
+{
+	int level;
+
+	lockdep_assert_held_write(&tasklist_lock);
+	for (level = pid->level; level >= 0; level--)
+		if (!(READ_ONCE(pid->numbers[level].ns->pid_allocated) &
+		      PIDNS_ADDING))
+			return false;
+	return true;
 }
 
 /* Lookups */
@@ -1143,12 +1186,17 @@ EXPORT_SYMBOL_GPL(task_active_pid_ns);
  * attach_pid() - Add a task to the users of its pid for a role.
  * @task: The task, whose slot for @type already points to the pid.
  * @type: The role.
+ *
+ * Context: write_lock_irq(&tasklist_lock) held.
  */
 void attach_pid(struct task_struct *task, enum pid_type type)
 {
 	struct pid *pid = *task_pid_slot(task, type);
 	struct hlist_node *link = task->pid_links + type;
 
+	lockdep_assert_held_write(&tasklist_lock);
+	/* A new task, whose numbers the dying init of a level would miss. */
+	PIDNS_WARN_ON(type == PIDTYPE_PID && !pid_namespaces_open(pid));
 	hlist_add_head_rcu(link, pid->tasks + type);
 }
 
@@ -1177,6 +1225,7 @@ static void pid_unlink(struct task_struct *task, enum pid_type type,
 	struct pid *old = *slot;
 	enum pid_type role;
 
+	lockdep_assert_held_write(&tasklist_lock);
 	hlist_del_rcu(task->pid_links + type);
 	*slot = new;
 
@@ -1196,6 +1245,8 @@ static void pid_unlink(struct task_struct *task, enum pid_type type,
  * detach_pid() - Remove a task from the users of its pid for a role.
  * @task: The task.
  * @type: The role.
+ *
+ * Context: write_lock_irq(&tasklist_lock) held.
  */
 void detach_pid(struct task_struct *task, enum pid_type type)
 {
@@ -1235,6 +1286,8 @@ bool pid_reaped_status(struct pid *pid, int *status)
  * @task: The task.
  * @type: The role (process group or session, for setpgid and setsid).
  * @pid: The new pid.
+ *
+ * Context: write_lock_irq(&tasklist_lock) held.
  */
 void change_pid(struct task_struct *task, enum pid_type type,
 		struct pid *pid)
@@ -1250,12 +1303,15 @@ void change_pid(struct task_struct *task, enum pid_type type,
  *
  * A non-leader thread that calls execve() takes over the leader's thread
  * id, and the leader, about to be released, gets the caller's.
+ *
+ * Context: write_lock_irq(&tasklist_lock) held.
  */
 void exchange_tids(struct task_struct *left, struct task_struct *right)
 {
 	struct pid *left_pid = left->thread_pid;
 	struct pid *right_pid = right->thread_pid;
 
+	lockdep_assert_held_write(&tasklist_lock);
 	/* Each list holds just its thread; readers see one or the other. */
 	hlists_swap_heads_rcu(&left_pid->tasks[PIDTYPE_PID],
 			      &right_pid->tasks[PIDTYPE_PID]);
@@ -1272,10 +1328,13 @@ void exchange_tids(struct task_struct *left, struct task_struct *right)
  * @old: The task leaving.
  * @new: The task taking its place, using the same pid for @type.
  * @type: The role; not %PIDTYPE_PID, which exchange_tids() handles.
+ *
+ * Context: write_lock_irq(&tasklist_lock) held.
  */
 void transfer_pid(struct task_struct *old, struct task_struct *new,
 		  enum pid_type type)
 {
+	lockdep_assert_held_write(&tasklist_lock);
 	if (WARN_ON_ONCE(type == PIDTYPE_PID))
 		return;
 	hlist_replace_rcu(old->pid_links + type, new->pid_links + type);

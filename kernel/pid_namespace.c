@@ -250,9 +250,13 @@ static void pidns_autoreap_children(void)
  * the whole task list for the few tasks a container usually has left.
  *
  * tasklist_lock makes the walk complete: pid allocation has been disabled,
- * and copy_process() checks for that under the write lock before it makes
- * a child visible.  A fork that passed the check before it was disabled has
- * therefore attached its child by the time we hold the read lock.
+ * and copy_process() checks for that, at every level of the child's pid,
+ * under the write lock before it makes a child visible
+ * (pid_namespaces_open()).  A fork that passed the check before it was
+ * disabled has therefore attached its child by the time we hold the read
+ * lock, and a fork that did not fails, whether its parent is in @ns (and
+ * has SIGKILL pending) or outside it, having entered a namespace below
+ * @ns with setns().
  */
 static void pidns_kill_all_but_init(struct pid_namespace *ns)
 {
@@ -269,6 +273,40 @@ static void pidns_kill_all_but_init(struct pid_namespace *ns)
 			group_send_sig_info(SIGKILL, SEND_SIG_PRIV, task,
 					    PIDTYPE_MAX);
 		}
+	}
+}
+
+/*
+ * Is @task on its way out: exiting, or killed and not yet exiting?  Racy,
+ * but each of these only ever goes from false to true once @task is killed.
+ */
+static bool pidns_task_dying(struct task_struct *task)
+{
+	return data_race(task->exit_state || (task->flags & PF_EXITING) ||
+			 (task->signal->flags & SIGNAL_GROUP_EXIT) ||
+			 __fatal_signal_pending(task));
+}
+
+/*
+ * With CONFIG_DEBUG_PID_NS, after pidns_kill_all_but_init(): every task
+ * of @ns is dying, so the init will not wait for one that nobody kills.
+ * (A fork still under way holds a number that no task uses yet; it fails
+ * in copy_process().)
+ */
+static void pidns_check_all_dying(struct pid_namespace *ns)
+{
+	struct task_struct *task;
+	struct pid *pid;
+	int nr = 2;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_PID_NS))
+		return;
+	guard(rcu)();
+	guard(read_lock)(&tasklist_lock);
+	for (; (pid = find_ge_pid(nr, ns)); nr = pid_nr_ns(pid, ns) + 1) {
+		task = pid_task(pid, PIDTYPE_PID);
+		if (task && PIDNS_WARN_ON(!pidns_task_dying(task)))
+			return;
 	}
 }
 
@@ -382,6 +420,7 @@ void zap_pid_ns_processes(struct pid_namespace *pid_ns)
 	 */
 	if (READ_ONCE(pid_ns->pid_allocated) != left) {
 		pidns_kill_all_but_init(pid_ns);
+		pidns_check_all_dying(pid_ns);
 		pidns_reap_own_children();
 		pidns_wait_until_empty(pid_ns, left);
 	}

@@ -117,6 +117,7 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 		      size_t set_tid_size);
 void free_pid(struct pid *pid);
 void disable_pid_allocation(struct pid_namespace *ns);
+bool pid_namespaces_open(struct pid *pid);
 
 /**
  * ns_of_pid() - The pid namespace a pid was made in.

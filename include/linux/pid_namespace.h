@@ -94,6 +94,14 @@ extern struct pid_namespace init_pid_ns;
 #define PIDNS_ADDING BIT(31)
 
 /*
+ * An invariant of the pid code, checked where it must hold when
+ * CONFIG_DEBUG_PID_NS is set: WARNs once if @broken is true, and returns
+ * it.  Without the option, @broken is not evaluated and this is false.
+ */
+#define PIDNS_WARN_ON(broken) \
+	(IS_ENABLED(CONFIG_DEBUG_PID_NS) && WARN_ON_ONCE(broken))
+
+/*
  * @last_pid of a namespace whose cursor has never moved: ns_last_pid and
  * /proc/loadavg read -1 there, as 6.12's "IDR cursor - 1" did, also after
  * an init made with clone3() set_tid, which does not move the cursor.

@@ -141,3 +141,27 @@ def parse_stream(text):
     if current:
         programs.append(parse_program(current, lines, None))
     return programs
+
+
+def case_durations(timed_lines):
+    """{case id: seconds} from the result stream's lines with the time each
+    arrived, [(seconds, line)].  A case lasts from the previous result of
+    its program (or the program's BEGIN) to its own result line; the
+    precision is that of the arrival times.
+    """
+    out = {}
+    current, since = None, None
+    for t, line in timed_lines:
+        line = line.rstrip("\r")
+        m = _BEGIN.match(line)
+        if m:
+            current, since = m.group(1), t
+            continue
+        if _END.match(line):
+            current = None
+            continue
+        m = _RESULT.match(line)
+        if current and m:
+            out[f"{current}:{_case_name(current, m.group(3))}"] = t - since
+            since = t
+    return out

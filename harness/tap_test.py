@@ -81,6 +81,14 @@ class ParseTest(unittest.TestCase):
         case = self.programs["pidns/pidns_numbering"].cases[0]
         self.assertEqual(case.id, "pidns/pidns_numbering:global.init_is_pid_1")
 
+    def test_case_lasts_from_the_previous_result(self):
+        timed = [(0.0, "### BEGIN s/p"), (1.0, "1..2"),
+                 (3.5, "ok 1 f.a"), (10.0, "# a line"),
+                 (13.5, "not ok 2 f.b"),
+                 (14.0, "### END s/p rc=1"), (20.0, "ok 3 stray")]
+        self.assertEqual(tap.case_durations(timed),
+                         {"s/p:f.a": 3.5, "s/p:f.b": 10.0})
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -276,12 +276,10 @@ static void pidns_kill_all_but_init(struct pid_namespace *ns)
 	}
 }
 
-/*
- * Is @task on its way out: exiting, or killed and not yet exiting?  Racy,
- * but each of these only ever goes from false to true once @task is killed.
- */
+/* Is @task on its way out: exiting, or killed and not yet exiting? */
 static bool pidns_task_dying(struct task_struct *task)
 {
+	/* Racy, but once @task is killed each only goes from false to true. */
 	return data_race(task->exit_state || (task->flags & PF_EXITING) ||
 			 (task->signal->flags & SIGNAL_GROUP_EXIT) ||
 			 __fatal_signal_pending(task));

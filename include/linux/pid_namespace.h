@@ -98,8 +98,13 @@ extern struct pid_namespace init_pid_ns;
  * CONFIG_DEBUG_PID_NS is set: WARNs once if @broken is true, and returns
  * it.  Without the option, @broken is not evaluated and this is false.
  */
-#define PIDNS_WARN_ON(broken) \
-	(IS_ENABLED(CONFIG_DEBUG_PID_NS) && WARN_ON_ONCE(broken))
+#define PIDNS_WARN_ON(broken) ({					\
+	bool __pidns_broken = false;					\
+									\
+	if (IS_ENABLED(CONFIG_DEBUG_PID_NS))				\
+		__pidns_broken = WARN_ON_ONCE(broken);			\
+	unlikely(__pidns_broken);					\
+})
 
 /*
  * @last_pid of a namespace whose cursor has never moved: ns_last_pid and

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
+#include <linux/userfaultfd.h>
 
 #include "pidns_util.h"
 #include "../kselftest_harness.h"
@@ -1903,6 +1904,314 @@ TEST_F_TIMEOUT(noinit_race, first_forks_one_init, 240)
 		TH_LOG("pid_namespace: %ld active objects, %ld before %d rounds",
 		       now, before, RACE_ROUNDS);
 	}
+}
+
+/* ---- a fork held up while an ancestor namespace closes ---------------- */
+
+/*
+ * A task F outside a namespace P enters C, a namespace below P that has
+ * no init yet (setns() on pid_for_children of P's init, which unshared
+ * CLONE_NEWPID), and forks: alloc_pid() gives the child 1 in C and a
+ * number in P.  If P's init exits before the child is attached, its
+ * zap_pid_ns_processes() closes P and kills what it finds in P, which is
+ * not the child (not attached yet) and not F (outside P).  6.12 only
+ * checks that C is still open before attaching, so the child became C's
+ * init with a number in the closed P, and P's init waited for it (TASK_IDLE,
+ * unkillable) for as long as it lived.  The fork must fail with ENOMEM
+ * instead, as any fork into a closed namespace does, and P's init then
+ * finishes exiting.
+ *
+ * To hold the fork in that window, F asks clone3() for a pidfd stored
+ * into a page registered with a userfaultfd: copy_process() writes the
+ * pidfd after alloc_pid() and before it attaches the child, so the fork
+ * sleeps on the page fault with its numbers taken until a thread of F
+ * maps the page.
+ */
+
+/* Bound of the wait for P's init to close P: 6000 * 10 ms = 60 s. */
+#define CLOSED_POLLS		6000
+#define CLOSED_POLL_US		10000
+
+/* What F tells the test over its pipe. */
+enum closed_what {
+	CLOSED_FAULT = 1,	/* the fork sleeps on the page fault */
+	CLOSED_UNBLOCKED,	/* not resolved, the range unregistered */
+	CLOSED_RESULT,		/* clone3() returned @ret, errno @err */
+};
+
+struct closed_msg {
+	int what;
+	int ret;
+	int err;
+};
+
+/* F's page fault handler thread. */
+struct closed_handler {
+	int uffd;
+	char *page;	/* the registered page the pidfd goes to */
+	int up;		/* write end: closed_msg to the test */
+	int go;		/* read end: the test's go (or EOF) */
+};
+
+/*
+ * A blocking userfaultfd that also takes faults of the kernel's own
+ * accesses (put_user() in copy_process()); -1 if there is none.
+ */
+static int closed_uffd_open(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd, err;
+
+	fd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Wait for the fork's fault, tell the test, and once it says go (or has
+ * gone), map a zero page there, which lets the fork go on.
+ */
+static void *closed_handle_fault(void *arg)
+{
+	struct closed_handler *h = arg;
+	struct closed_msg m = { CLOSED_FAULT, 0, 0 };
+	long size = sysconf(_SC_PAGESIZE);
+	struct uffdio_zeropage z = {
+		.range = { .start = (uintptr_t)h->page, .len = size },
+	};
+	struct uffdio_range r = z.range;
+	struct uffd_msg msg;
+	ssize_t n;
+
+	do {
+		n = read(h->uffd, &msg, sizeof(msg));
+	} while (n < 0 && errno == EINTR);
+	if (n == sizeof(msg) && msg.event == UFFD_EVENT_PAGEFAULT) {
+		pidns_write_all(h->up, &m, sizeof(m));
+		pidns_wait_byte(h->go);
+		if (!ioctl(h->uffd, UFFDIO_ZEROPAGE, &z))
+			return NULL;
+	}
+	/*
+	 * Never leave the fork asleep, or F would outlive the test:
+	 * unregistering wakes the fault, which is then an ordinary one.
+	 */
+	m.what = CLOSED_UNBLOCKED;
+	m.err = errno;
+	ioctl(h->uffd, UFFDIO_UNREGISTER, &r);
+	pidns_write_all(h->up, &m, sizeof(m));
+	return NULL;
+}
+
+/*
+ * F: enter the namespace @init's children go to, and fork into it with
+ * the pidfd going to a page that is not there yet.  Reports what clone3()
+ * returned; a child it made is killed and reaped first, as nothing else
+ * would end it and @init waits for it.
+ */
+static __noreturn void closed_forker(pid_t init, int up, int go)
+{
+	struct pidns_clone_args args = {
+		.flags = CLONE_PIDFD,
+		.exit_signal = SIGCHLD,
+	};
+	struct closed_msg res = { CLOSED_RESULT, 0, 0 };
+	long size = sysconf(_SC_PAGESIZE);
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct closed_handler h = { .up = up, .go = go };
+	int kid[2], nsfd;
+	pthread_t th;
+	pid_t c;
+
+	h.uffd = closed_uffd_open();
+	CHILD_CHECK(h.uffd >= 0);
+	h.page = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHILD_CHECK(h.page != MAP_FAILED);
+	reg.range.start = (uintptr_t)h.page;
+	reg.range.len = size;
+	CHILD_CHECK(ioctl(h.uffd, UFFDIO_REGISTER, &reg) == 0);
+	CHILD_CHECK(pidns_pipe(kid) == 0);
+	/* Before setns(): after it, making a thread is EINVAL. */
+	CHILD_CHECK(pthread_create(&th, NULL, closed_handle_fault, &h) == 0);
+
+	nsfd = pidns_open_ns(init, "pid_for_children");
+	CHILD_CHECK(nsfd >= 0);
+	CHILD_CHECK(setns(nsfd, CLONE_NEWPID) == 0);
+	args.pidfd = ptr_to_u64(h.page);
+	c = sys_clone3(&args, sizeof(args));
+	if (c == 0) {
+		/* C's init if the bug lets it be: touch nothing, just wait. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(kid[1]);
+		pidns_wait_byte(kid[0]);
+		_exit(0);
+	}
+	res.ret = c;
+	res.err = c < 0 ? errno : 0;
+	if (c > 0) {
+		kill(c, SIGKILL);
+		pidns_wait_status(c);
+	}
+	pidns_write_all(up, &res, sizeof(res));
+	_exit(0);
+}
+
+/* The state letter of <procfd>/<pid>/stat, 0 if it cannot be read. */
+static char proc_state(int procfd, pid_t pid)
+{
+	char path[32], buf[256], *p;
+
+	snprintf(path, sizeof(path), "%d/stat", pid);
+	if (pidns_read_file_at(procfd, path, buf, sizeof(buf)) <= 0)
+		return 0;
+	/* "pid (comm) S ...": comm may hold anything, even ") ". */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+FIXTURE(closed_ancestor) {
+	pid_t init, forker;
+	int hold;	/* the init idles until EOF */
+	int go;		/* F's handler maps the page on a byte or EOF */
+	int up;		/* F's closed_msg */
+	int procfd;
+};
+
+FIXTURE_SETUP(closed_ancestor)
+{
+	int fd;
+
+	self->init = -1;
+	self->forker = -1;
+	self->hold = -1;
+	self->go = -1;
+	self->up = -1;
+	self->procfd = -1;
+	PIDNS_REQUIRE();
+	fd = closed_uffd_open();
+	if (fd < 0)
+		SKIP(return, "no userfaultfd taking kernel faults: %m");
+	close(fd);
+	self->procfd = pidns_proc_open();
+	ASSERT_GE(self->procfd, 0);
+}
+
+FIXTURE_TEARDOWN(closed_ancestor)
+{
+	/* F's fork goes on, F reports and exits; then the init is ended. */
+	if (self->go >= 0)
+		close(self->go);
+	if (self->up >= 0)
+		close(self->up);
+	if (self->forker > 0)
+		pidns_wait_status(self->forker);
+	if (self->hold >= 0)
+		close(self->hold);
+	if (self->init > 0) {
+		kill(self->init, SIGKILL);
+		pidns_wait_status(self->init);
+	}
+	if (self->procfd >= 0)
+		close(self->procfd);
+}
+
+/*
+ * The fork into C is held after alloc_pid() while P's init A is killed;
+ * once A waits in zap_pid_ns_processes() (P is closed by then), the fork
+ * may go on: it fails with ENOMEM, and A is reaped, killed by SIGKILL.
+ */
+TEST_F_TIMEOUT(closed_ancestor, fork_fails, 120)
+{
+	int ready[2], hold[2], up[2], go[2], i;
+	struct closed_msg m;
+	char state = 0;
+
+	ASSERT_EQ(0, pidns_pipe(ready));
+	ASSERT_EQ(0, pidns_pipe(hold));
+	self->hold = hold[1];
+	self->init = pidns_fork();
+	ASSERT_GE(self->init, 0);
+	if (self->init == 0) {
+		/* A, P's init: its children go to C, which stays empty. */
+		close(ready[0]);
+		close(hold[1]);
+		CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+		pidns_post_byte(ready[1]);
+		pidns_wait_byte(hold[0]);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	ASSERT_TRUE(pidns_wait_byte(ready[0]));
+	close(ready[0]);
+
+	ASSERT_EQ(0, pidns_pipe(up));
+	ASSERT_EQ(0, pidns_pipe(go));
+	self->up = up[0];
+	self->go = go[1];
+	self->forker = fork();
+	ASSERT_GE(self->forker, 0);
+	if (self->forker == 0) {
+		close(up[0]);
+		close(go[1]);
+		close(self->hold);
+		closed_forker(self->init, up[1], go[0]);
+	}
+	close(up[1]);
+	close(go[0]);
+	ASSERT_EQ(sizeof(m), pidns_read_all(self->up, &m, sizeof(m))) {
+		TH_LOG("the forker exited before its fork blocked");
+	}
+	ASSERT_EQ(CLOSED_FAULT, m.what) {
+		TH_LOG("clone3() did not block on the pidfd page: %d (%s)",
+		       m.ret, strerror(m.err));
+	}
+
+	/*
+	 * Kill A and wait until it sleeps in zap_pid_ns_processes(), for the
+	 * pid the fork holds in P: P is closed by then.  That sleep is
+	 * TASK_IDLE, state I; a D on the way there is not it.  Letting the fork on
+	 * earlier could attach the child before the close, legitimately.
+	 * A zombie A did not wait at all; the fork may go on then too.
+	 */
+	ASSERT_EQ(0, kill(self->init, SIGKILL));
+	for (i = 0; i < CLOSED_POLLS; i++) {
+		state = proc_state(self->procfd, self->init);
+		if (state == 'I' || state == 'Z')
+			break;
+		usleep(CLOSED_POLL_US);
+	}
+	EXPECT_LT(i, CLOSED_POLLS) {
+		TH_LOG("P's init still in state '%c' after 60 s", state);
+	}
+
+	ASSERT_EQ(0, pidns_post_byte(self->go));
+	do {
+		ASSERT_EQ(sizeof(m), pidns_read_all(self->up, &m, sizeof(m))) {
+			TH_LOG("the forker exited without a result");
+		}
+		EXPECT_NE(CLOSED_UNBLOCKED, m.what) {
+			TH_LOG("UFFDIO_ZEROPAGE: %s", strerror(m.err));
+		}
+	} while (m.what != CLOSED_RESULT);
+	EXPECT_EQ(-1, m.ret) {
+		TH_LOG("clone3() made child %d in the closed namespace", m.ret);
+	}
+	EXPECT_EQ(ENOMEM, m.err) {
+		TH_LOG("clone3(): %s", strerror(m.err));
+	}
+	EXPECT_EQ(0, pidns_wait_status(self->forker));
+	self->forker = -1;
+	EXPECT_EQ(128 + SIGKILL, pidns_wait_status(self->init));
+	self->init = -1;
 }
 
 /* ---- user.max_pid_namespaces ------------------------------------------ */

@@ -11,7 +11,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <mqueue.h>
 #include <poll.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 
@@ -60,6 +62,10 @@ enum source {
 	SRC_MEMBER,	/* member 2 of the namespace: kill(1, sig) */
 	SRC_SELF,	/* the init itself: raise() */
 	SRC_MEMBER_THEN_KILL,	/* member 2's, pending, then the test's kill() */
+	SRC_PDEATH,	/* the init's PR_SET_PDEATHSIG: its parent P exits */
+	SRC_MQ,		/* its mq_notify(): the test's mq_send() */
+	SRC_TIMER,	/* its POSIX timer, again after a kill() merged */
+	SRC_TIMER_REPROTECT,	/* the same, PROTECTED before "again" */
 };
 
 /* What the init does with the signal. */
@@ -75,10 +81,15 @@ enum outcome {
 	DIES,		/* killed by the signal */
 };
 
+/*
+ * Does the test make the signal, from outside (send_outside())?  For
+ * SRC_PDEATH and SRC_MQ the kernel sends it, but in the context of a task
+ * outside the namespace (P exiting, the test in mq_send()); for the timer
+ * sources the test's kill() only merges into the timer's signal.
+ */
 static bool source_outside(int src)
 {
-	return src == SRC_KILL || src == SRC_PIDFD || src == SRC_PGRP ||
-	       src == SRC_KILL_ALL || src == SRC_MEMBER_THEN_KILL;
+	return src != SRC_KERNEL && src != SRC_MEMBER && src != SRC_SELF;
 }
 
 struct initsig_shared {
@@ -96,6 +107,9 @@ FIXTURE(initsig) {
 	int go[2];		/* test -> kill(-1) helper */
 	int sent[2];		/* kill(-1) helper -> test: its result */
 	struct initsig_shared *sh;
+	pid_t orphan;		/* SRC_PDEATH: the init until P exits */
+	bool subreaper;		/* SRC_PDEATH: test is a child subreaper */
+	mqd_t mq;		/* SRC_MQ: the queue (already unlinked) */
 };
 
 FIXTURE_VARIANT(initsig) {
@@ -114,6 +128,9 @@ FIXTURE_SETUP(initsig)
 {
 	PIDNS_REQUIRE();
 	self->init = -1;
+	self->orphan = -1;
+	self->subreaper = false;
+	self->mq = (mqd_t)-1;
 	self->sh = pidns_shared_alloc(sizeof(*self->sh));
 	ASSERT_NE(NULL, self->sh);
 	pidns_sigrec = &self->sh->rec;
@@ -129,10 +146,23 @@ FIXTURE_SETUP(initsig)
 
 FIXTURE_TEARDOWN(initsig)
 {
+	/*
+	 * The init of a parent-death case is the test's grandchild until P
+	 * exits: kill it first, then P (self->init), whose exit hands it to
+	 * the test, still a child subreaper, to reap.
+	 */
+	if (self->orphan > 0)
+		kill(self->orphan, SIGKILL);
 	if (self->init > 0) {
 		kill(self->init, SIGKILL);
 		waitpid(self->init, NULL, __WALL);
 	}
+	if (self->orphan > 0)
+		waitpid(self->orphan, NULL, __WALL);
+	if (self->subreaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 0);
+	if (self->mq != (mqd_t)-1)
+		mq_close(self->mq);
 }
 
 static void close_fd(int *fd)
@@ -170,6 +200,46 @@ static bool wait_alarm_fired(void)
 	return false;
 }
 
+/* The message of SRC_MQ, which fills the queue's message size. */
+#define MQ_MSG		"initsig"
+#define MQ_MSGSIZE	sizeof(MQ_MSG)
+
+/* Arm the init's one-shot POSIX timer to fire in 1 ms. */
+static int arm_timer(timer_t timer)
+{
+	struct itimerspec its = { .it_value.tv_nsec = 1000000 };
+
+	return timer_settime(timer, 0, &its, NULL);
+}
+
+/*
+ * The timer sources, in the init after 'G': the test's kill() has merged
+ * into the timer's pending signal.  Take that one delivery with
+ * sigtimedwait(), which applies no action whatever the signal's origin,
+ * post 'C', and when the test says 'G' again (it may have changed the
+ * mode meanwhile) arm the timer once more.  Its next signal comes from
+ * inside, in the sigqueue the timer preallocated, the one the merged
+ * kill() found pending.
+ */
+static void timer_again(struct _test_data_initsig *self, timer_t timer,
+			int sig)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set, pending;
+	siginfo_t info;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	memset(&info, 0, sizeof(info));
+	CHILD_CHECK(sigtimedwait(&set, &info, &zero) == sig);
+	/* One delivery, the timer's: the kill() did not queue its own. */
+	CHILD_CHECK(info.si_code == SI_TIMER);
+	CHILD_CHECK(sigpending(&pending) == 0 && !sigismember(&pending, sig));
+	CHILD_CHECK(pidns_post_byte(self->up[1]) == 0);
+	CHILD_CHECK(pidns_wait_byte(self->down[0]));
+	CHILD_CHECK(arm_timer(timer) == 0);
+}
+
 /*
  * The init under test.  Sets up @disp for @sig, posts 'R', waits for 'G'
  * (an outside sender has sent the signal by then), makes an inside or
@@ -180,7 +250,14 @@ static bool wait_alarm_fired(void)
 static __noreturn void init_body(struct _test_data_initsig *self, int src,
 				 int disp, int sig)
 {
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_SIGNAL,
+		.sigev_signo = sig,
+	};
 	struct rlimit no_core = { 0, 0 };
+	timer_t timer = (timer_t)0;
+	struct mq_attr attr;
+	char msg[MQ_MSGSIZE];
 	sigset_t set;
 	pid_t c;
 
@@ -222,6 +299,25 @@ static __noreturn void init_body(struct _test_data_initsig *self, int src,
 		CHILD_CHECK(pidns_wait_status(c) == 0);
 		CHILD_CHECK(wait_pending(sig));
 	}
+	switch (src) {
+	case SRC_PDEATH:
+		/* Sent as P, our parent in the test's namespace, exits. */
+		CHILD_CHECK(prctl(PR_SET_PDEATHSIG, sig) == 0);
+		break;
+	case SRC_MQ:
+		/* The queue is empty: the test's message will notify us. */
+		CHILD_CHECK(mq_notify(self->mq, &sev) == 0);
+		break;
+	case SRC_TIMER:
+	case SRC_TIMER_REPROTECT:
+		/* Pending first, so that the test's kill() merges into it. */
+		CHILD_CHECK(timer_create(CLOCK_MONOTONIC, &sev, &timer) == 0);
+		CHILD_CHECK(arm_timer(timer) == 0);
+		CHILD_CHECK(wait_pending(sig));
+		break;
+	default:
+		break;
+	}
 	CHILD_CHECK(pidns_post_byte(self->up[1]) == 0);
 	CHILD_CHECK(pidns_wait_byte(self->down[0]));
 
@@ -240,6 +336,18 @@ static __noreturn void init_body(struct _test_data_initsig *self, int src,
 	case SRC_SELF:
 		CHILD_CHECK(raise(sig) == 0);
 		break;
+	case SRC_MQ:
+		/* The one message that made the signal; drain it. */
+		CHILD_CHECK(mq_getattr(self->mq, &attr) == 0);
+		CHILD_CHECK(attr.mq_curmsgs == 1);
+		CHILD_CHECK(mq_receive(self->mq, msg, sizeof(msg), NULL) ==
+			    MQ_MSGSIZE);
+		CHILD_CHECK(!memcmp(msg, MQ_MSG, MQ_MSGSIZE));
+		break;
+	case SRC_TIMER:
+	case SRC_TIMER_REPROTECT:
+		timer_again(self, timer, sig);
+		break;
 	default:
 		break;	/* sent from outside before 'G' */
 	}
@@ -247,7 +355,7 @@ static __noreturn void init_body(struct _test_data_initsig *self, int src,
 	switch (disp) {
 	case DISP_HANDLE:
 	case DISP_BLOCK:
-		/* Whoever sent it, it is pending now (alarm: soon). */
+		/* Whoever sent it, it is pending now (alarm, timer: soon). */
 		CHILD_CHECK(wait_pending(sig));
 		if (disp == DISP_HANDLE) {
 			pidns_wait_signal();
@@ -317,6 +425,56 @@ static pid_t start_kill_all(struct _test_data_initsig *self, int disp, int sig)
 }
 
 /*
+ * For the parent-death signal: the test's child P, in the test's
+ * namespace, forks the init under test and exits when the test posts on
+ * go.  Its exit sends the init its PR_SET_PDEATHSIG, from P's context,
+ * outside the init's namespace, and hands the init to the test, a child
+ * subreaper by then, so that the test can wait for it.
+ */
+static pid_t start_pdeath(struct _test_data_initsig *self, int disp, int sig)
+{
+	pid_t p, i;
+
+	p = fork();
+	if (p != 0)
+		return p;
+	i = pidns_fork();
+	CHILD_CHECK(i >= 0);
+	if (i == 0)
+		init_body(self, SRC_PDEATH, disp, sig);
+	/* The init's pipes: EOF must reach whoever waits, whatever P does. */
+	close(self->up[0]);
+	close(self->up[1]);
+	close(self->down[0]);
+	close(self->down[1]);
+	close(self->sent[0]);
+	close(self->sent[1]);
+	close(self->go[1]);
+	/* Go, or the test is gone. */
+	pidns_wait_byte(self->go[0]);
+	_exit(0);
+}
+
+/*
+ * A new POSIX message queue for SRC_MQ, unlinked at once: the init
+ * inherits the descriptor, and no name can outlive the test.  Returns
+ * (mqd_t)-1 with errno from mq_open() on failure.
+ */
+static mqd_t open_mq(void)
+{
+	struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = MQ_MSGSIZE };
+	char name[64];
+	mqd_t mq;
+
+	snprintf(name, sizeof(name), "/pidns_initsig-%d", getpid());
+	mq_unlink(name);
+	mq = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+	if (mq != (mqd_t)-1)
+		mq_unlink(name);
+	return mq;
+}
+
+/*
  * Start the init for @src/@disp/@sig, wait until it is ready, and set the
  * variant's mode on its namespace (ORDINARY only: PROTECTED is the
  * default, so those cases use no ioctl and run on any kernel).
@@ -328,8 +486,15 @@ static void start_case(struct __test_metadata *_metadata,
 {
 	int nsfd;
 
+	if (src == SRC_PDEATH) {
+		/* P's orphans must come to the test, not to its reaper. */
+		ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+		self->subreaper = true;
+	}
 	if (src == SRC_KILL_ALL)
 		self->init = start_kill_all(self, disp, sig);
+	else if (src == SRC_PDEATH)
+		self->init = start_pdeath(self, disp, sig);
 	else
 		self->init = pidns_fork();
 	ASSERT_GE(self->init, 0);
@@ -340,7 +505,9 @@ static void start_case(struct __test_metadata *_metadata,
 	close_fd(&self->sent[1]);
 	ASSERT_TRUE(pidns_wait_byte(self->up[0]));
 	ASSERT_GT(self->sh->outer, 0);
-	if (src != SRC_KILL_ALL)
+	if (src == SRC_PDEATH)
+		self->orphan = self->sh->outer;
+	else if (src != SRC_KILL_ALL)
 		ASSERT_EQ(self->init, self->sh->outer);
 	if (variant->mode != PIDNS_INIT_SIGNALS_PROTECTED) {
 		nsfd = open_pidns_at(self->procfd, self->sh->outer);
@@ -359,12 +526,14 @@ static void send_outside(struct __test_metadata *_metadata,
 			 struct _test_data_initsig *self, int src, int sig)
 {
 	pid_t init = self->sh->outer;
-	int pidfd;
+	int pidfd, st;
 	char res = 0;
 
 	switch (src) {
 	case SRC_KILL:
 	case SRC_MEMBER_THEN_KILL:
+	case SRC_TIMER:
+	case SRC_TIMER_REPROTECT:
 		ASSERT_EQ(0, kill(init, sig));
 		break;
 	case SRC_PIDFD:
@@ -382,7 +551,45 @@ static void send_outside(struct __test_metadata *_metadata,
 		ASSERT_EQ(1, pidns_read_all(self->sent[0], &res, 1));
 		ASSERT_EQ('k', res);
 		break;
+	case SRC_PDEATH:
+		ASSERT_EQ(0, pidns_post_byte(self->go[1]));
+		/*
+		 * P's exit reparented the init to the test and sent its
+		 * parent-death signal before P could be waited for.
+		 */
+		st = pidns_wait_status(self->init);
+		self->init = self->orphan;
+		self->orphan = -1;
+		ASSERT_EQ(0, st);
+		break;
+	case SRC_MQ:
+		ASSERT_EQ(0, mq_send(self->mq, MQ_MSG, MQ_MSGSIZE, 0));
+		break;
 	}
+}
+
+/*
+ * The timer sources, after the kill(): let the init take the merged
+ * signal and wait until it has ('C').  For SRC_TIMER_REPROTECT, in the
+ * ORDINARY variant, then set the namespace back to PROTECTED, before the
+ * timer fires again (in the PROTECTED variant it is already).
+ */
+static void timer_taken(struct __test_metadata *_metadata,
+			struct _test_data_initsig *self,
+			const struct _fixture_variant_initsig *variant, int src)
+{
+	int nsfd;
+
+	ASSERT_EQ(0, pidns_post_byte(self->down[1]));
+	ASSERT_TRUE(pidns_wait_byte(self->up[0]));
+	if (src != SRC_TIMER_REPROTECT ||
+	    variant->mode == PIDNS_INIT_SIGNALS_PROTECTED)
+		return;
+	nsfd = open_pidns_at(self->procfd, self->sh->outer);
+	ASSERT_GE(nsfd, 0);
+	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_PROTECTED));
+	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd));
+	close(nsfd);
 }
 
 /*
@@ -441,7 +648,8 @@ static void expect_outcome(struct __test_metadata *_metadata, int expect,
  * the variant's mode; @prot and @ord are the outcomes expected in the
  * PROTECTED and ORDINARY modes.  A handler that ran must have seen
  * si_pid 0 from outside and from the kernel, 2 from member 2 and 1 from
- * the init itself; si_code SI_USER, SI_KERNEL (alarm) or SI_TKILL (raise).
+ * the init itself; si_code SI_USER, SI_KERNEL (alarm), SI_TKILL (raise)
+ * or SI_MESGQ (mq_notify()).
  */
 static void run_case(struct __test_metadata *_metadata,
 		     struct _test_data_initsig *self,
@@ -452,9 +660,20 @@ static void run_case(struct __test_metadata *_metadata,
 	int code = -1, status = -1;
 	bool alive = false;
 
+	if (src == SRC_MQ) {
+		self->mq = open_mq();
+		if (self->mq == (mqd_t)-1 && errno == ENOSYS)
+			SKIP(return, "no POSIX message queues: %s",
+			     strerror(errno));
+		ASSERT_NE((mqd_t)-1, self->mq) {
+			TH_LOG("mq_open: %s", strerror(errno));
+		}
+	}
 	start_case(_metadata, self, variant, src, disp, sig);
 	if (source_outside(src))
 		send_outside(_metadata, self, src, sig);
+	if (src == SRC_TIMER || src == SRC_TIMER_REPROTECT)
+		timer_taken(_metadata, self, variant, src);
 	finish_case(_metadata, self, src, &code, &status, &alive);
 	expect_outcome(_metadata, expect, sig, code, status, alive);
 	if (disp != DISP_HANDLE || expect != SURVIVES) {
@@ -475,6 +694,14 @@ static void run_case(struct __test_metadata *_metadata,
 	case SRC_SELF:
 		EXPECT_EQ(1, self->sh->rec.pid);
 		EXPECT_EQ(SI_TKILL, self->sh->rec.code);
+		break;
+	case SRC_PDEATH:
+		/* Its si_code is the kernel's business: SI_USER on 6.12. */
+		EXPECT_EQ(0, self->sh->rec.pid);
+		break;
+	case SRC_MQ:
+		EXPECT_EQ(0, self->sh->rec.pid);
+		EXPECT_EQ(SI_MESGQ, self->sh->rec.code);
 		break;
 	default:
 		EXPECT_EQ(0, self->sh->rec.pid);
@@ -659,6 +886,65 @@ TEST_F(initsig, inside_self_blocked)
 		 SURVIVES, SURVIVES);
 }
 
+/* ---- (h) the kernel: PR_SET_PDEATHSIG, the parent outside exits ------ */
+/*
+ * The kernel sends it from the exit of P, a task outside the namespace;
+ * that does not make it an ancestor's signal.
+ */
+TEST_F(initsig, kernel_pdeath_default)
+{
+	run_case(_metadata, self, variant, SRC_PDEATH, DISP_DEFAULT, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, kernel_pdeath_ignored)
+{
+	run_case(_metadata, self, variant, SRC_PDEATH, DISP_IGNORE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, kernel_pdeath_handled)
+{
+	run_case(_metadata, self, variant, SRC_PDEATH, DISP_HANDLE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, kernel_pdeath_blocked)
+{
+	run_case(_metadata, self, variant, SRC_PDEATH, DISP_BLOCK, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+/* ---- (i) the kernel: mq_notify(), the message sent from outside ------ */
+/*
+ * The init asked for the notification; that the message comes from a
+ * task outside, in whose context it is sent, does not make it an
+ * ancestor's signal.
+ */
+TEST_F(initsig, kernel_mq_notify_default)
+{
+	run_case(_metadata, self, variant, SRC_MQ, DISP_DEFAULT, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, kernel_mq_notify_ignored)
+{
+	run_case(_metadata, self, variant, SRC_MQ, DISP_IGNORE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, kernel_mq_notify_handled)
+{
+	run_case(_metadata, self, variant, SRC_MQ, DISP_HANDLE, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
+TEST_F(initsig, kernel_mq_notify_blocked)
+{
+	run_case(_metadata, self, variant, SRC_MQ, DISP_BLOCK, SIGTERM,
+		 SURVIVES, SURVIVES);
+}
+
 /* ---- SIGKILL, SIGSTOP, SIGQUIT --------------------------------------- */
 /*
  * A legacy signal is queued once: the ancestor's SIGTERM that finds the
@@ -669,6 +955,26 @@ TEST_F(initsig, inside_then_ancestor_blocked)
 {
 	run_case(_metadata, self, variant, SRC_MEMBER_THEN_KILL, DISP_BLOCK,
 		 SIGTERM, SURVIVES, DIES);
+}
+
+/*
+ * The init's POSIX timer signal (SIGUSR1, blocked) is pending when the
+ * ancestor's kill() of SIGUSR1 merges into it; the init takes that one
+ * delivery with sigtimedwait(), then arms the timer again.  The timer
+ * reuses its preallocated sigqueue: whatever the merge did to it must not
+ * stay, since the next signal is the init's own, from inside.
+ */
+TEST_F(initsig, inside_timer_after_merge_blocked)
+{
+	run_case(_metadata, self, variant, SRC_TIMER, DISP_BLOCK, SIGUSR1,
+		 SURVIVES, SURVIVES);
+}
+
+/* The same, the namespace set back to PROTECTED before the timer fires. */
+TEST_F(initsig, inside_timer_after_merge_reprotected)
+{
+	run_case(_metadata, self, variant, SRC_TIMER_REPROTECT, DISP_BLOCK,
+		 SIGUSR1, SURVIVES, SURVIVES);
 }
 
 TEST_F(initsig, ancestor_sigkill)

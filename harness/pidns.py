@@ -12,6 +12,7 @@ rebuilds only what depends on it.
 
     harness/pidns.py check [--kernel ours|stock] [--config debug|rt|kcsan|...]
     harness/pidns.py stress | fuzz [--seconds N] [--kernel ...]
+        (fuzz: FUZZ_SEED=N in the environment repeats pidfuzz's programs)
     harness/pidns.py run | shell [--kernel ...]
     harness/pidns.py series
 
@@ -754,7 +755,10 @@ def boot(bzimage, initrd, mode, timeout, stream=None, name=None, cpus=2,
         f"{os.path.relpath(results, REPO)}")
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    follower = threading.Thread(target=follow, args=(results, proc, stream),
+    # When each result line arrived: how long each case took (report()).
+    times = open(os.path.join(LOGS, f"times-{name}.log"), "w")
+    follower = threading.Thread(target=follow,
+                                args=(results, proc, stream, times),
                                 daemon=True)
     follower.start()
     try:
@@ -763,18 +767,22 @@ def boot(bzimage, initrd, mode, timeout, stream=None, name=None, cpus=2,
         proc.kill()
         proc.wait()
         follower.join()
+        times.close()
         raise PhaseError(f"the guest did not finish within {timeout}s; last "
                          f"console lines:\n{tail(console)}")
     follower.join()
+    times.close()
     if proc.returncode != 0:
         raise PhaseError(f"qemu exited {proc.returncode}: "
                          f"{proc.stderr.read().decode(errors='replace')}")
     return console, results
 
 
-def follow(path, proc, stream):
-    """Print progress (or the whole stream) while the guest runs."""
+def follow(path, proc, stream, times):
+    """Print progress (or the whole stream) while the guest runs, and write
+    each line to times with the seconds since the start it arrived at."""
     pos = 0
+    start = time.monotonic()
     while True:
         done = proc.poll() is not None
         # Bytes, not text: the serial line ends lines with CR LF, and text
@@ -785,8 +793,10 @@ def follow(path, proc, stream):
         if not done:
             chunk = chunk[:chunk.rfind(b"\n") + 1]
         pos += len(chunk)
+        now = time.monotonic() - start
         for line in chunk.decode(errors="replace").splitlines():
             line = line.rstrip("\r")
+            times.write(f"{now:.1f}\t{line}\n")
             if stream:
                 stream(line)
             else:
@@ -879,6 +889,7 @@ def report(kernel, console, results, suites, partial=False, config="debug"):
         print(f"STALE {name}: listed as an expected failure on {kernel} "
               "but no such test case ran")
 
+    show_slowest(results)
     splats, ours = judge_console(console, kernel, config)
 
     total = {k: sum(c[k] for c in counts.values())
@@ -896,6 +907,30 @@ def report(kernel, console, results, suites, partial=False, config="debug"):
                                                else "")
                          + (f", {ours} KCSAN reports in our code" if ours
                             else ""))
+
+
+def show_slowest(results, shown=8):
+    """Print the cases that took longest, by the arrival times of their
+    results (boot() writes them next to the results), and write every
+    case's time to durations-<name>.txt.  A case's time limit must leave
+    room for a host loaded twice over: these are the ones to watch."""
+    times = results.replace("results-", "times-")
+    if not os.path.exists(times):
+        return
+    with open(times, errors="replace") as f:
+        timed = [(float(t), line) for t, _, line in
+                 (l.rstrip("\n").partition("\t") for l in f) if t]
+    durations = sorted(tap.case_durations(timed).items(),
+                       key=lambda kv: -kv[1])
+    out = results.replace("results-", "durations-").replace(".log", ".txt")
+    with open(out, "w") as f:
+        for case, secs in durations:
+            f.write(f"{secs:8.1f}  {case}\n")
+    if durations:
+        print(f"\nslowest cases (seconds; all in "
+              f"{os.path.relpath(out, REPO)}):")
+        for case, secs in durations[:shown]:
+            print(f"  {secs:7.1f}  {case}")
 
 
 def judge_console(console, kernel, config):
@@ -1081,6 +1116,8 @@ def cmd_stress(args):
 
 # make fuzz: the syscalls trinity is limited to (its names; `trinity -L`
 # lists them), the nesting, and a cap on the count besides the time.
+# pidfuzz (harness/guest/pidfuzz.c) gets FUZZ_PIDFUZZ_SHARE percent of the
+# time, trinity the rest (README, "Long runs").
 FUZZ_SYSCALLS = """
     clone clone3 fork vfork unshare setns
     kill tkill tgkill rt_sigqueueinfo rt_tgsigqueueinfo
@@ -1094,6 +1131,7 @@ FUZZ_SYSCALLS = """
 """.split()
 FUZZ_DEPTH = 3
 FUZZ_MAX_SYSCALLS = 50_000_000
+FUZZ_PIDFUZZ_SHARE = 75
 
 
 def with_libraries(binary, dest):
@@ -1137,37 +1175,48 @@ def debian_binaries(binaries):
     return entries
 
 
-def build_guest_tool(name):
+def build_guest_tool(name, flags=()):
     """Build harness/guest/NAME.c statically; return its initramfs entry."""
     out = os.path.join(BUILD, "guest")
     os.makedirs(out, exist_ok=True)
     exe = os.path.join(out, name)
-    sh(["gcc", "-static", "-O2", "-Wall", "-Werror", "-o", exe,
+    sh(["gcc", "-static", "-O2", "-Wall", "-Werror", *flags, "-o", exe,
         os.path.join(HARNESS, "guest", f"{name}.c")],
        log=os.path.join(LOGS, f"{name}.log"))
     with open(exe, "rb") as fh:
         return (f"bin/{name}", 0o100755, fh.read())
 
 
-@phase("fuzz: build nsrun")
-def build_nsrun():
-    return build_guest_tool("nsrun")
+@phase("fuzz: build nsrun and pidfuzz")
+def build_fuzz_tools():
+    return [build_guest_tool("nsrun"),
+            build_guest_tool("pidfuzz", flags=["-pthread"])]
 
 
 def cmd_fuzz(args):
     setup()
     bzimage = kernel_for(args.kernel, args.config)
-    extra = [build_nsrun()]
+    extra = build_fuzz_tools()
     extra += with_libraries("/usr/bin/trinity", "bin/trinity")
+    seed = os.environ.get("FUZZ_SEED") or str(int.from_bytes(os.urandom(4),
+                                                              "big"))
+    if not seed.isdigit():
+        raise PhaseError(f"FUZZ_SEED={seed}: not a number")
+    pidfuzz = args.seconds * FUZZ_PIDFUZZ_SHARE // 100
     conf = (f"SECONDS_TOTAL={args.seconds}\nMAX_SYSCALLS={FUZZ_MAX_SYSCALLS}\n"
-            f"DEPTH={FUZZ_DEPTH}\nSYSCALLS='{' '.join(FUZZ_SYSCALLS)}'\n")
+            f"DEPTH={FUZZ_DEPTH}\nSYSCALLS='{' '.join(FUZZ_SYSCALLS)}'\n"
+            f"PIDFUZZ_SECONDS={pidfuzz}\nPIDFUZZ_SEED={seed}\n")
     extra.append(("etc/fuzz.conf", 0o100644, conf.encode()))
     initrd = initramfs("fuzz", [], extra=extra)
-    say(f"  trinity for {args.seconds}s on {len(FUZZ_SYSCALLS)} syscalls, "
-        f"{FUZZ_DEPTH} pid namespaces deep, as root and as nobody")
+    say(f"  pidfuzz for {pidfuzz}s (seed {seed}: FUZZ_SEED={seed} repeats "
+        f"its programs), then trinity for {args.seconds - pidfuzz}s on "
+        f"{len(FUZZ_SYSCALLS)} syscalls; {FUZZ_DEPTH} pid namespaces deep, "
+        "as root and as nobody")
 
     def progress(line):
-        if line.startswith("### FUZZ "):
+        if line.startswith(("### FUZZ ", "### PIDFUZZ-RUN ",
+                            "### PIDFUZZ-END ", "### PIDFUZZ-STUCK ",
+                            "### PIDFUZZ-ERROR ", "### PIDFUZZ-TOTAL ")):
             say("  " + line[4:])
     console, results = boot(bzimage, initrd, "fuzz", args.seconds + 900,
                             stream=progress,
@@ -1193,22 +1242,76 @@ def fuzz_counts(lines):
     return totals, runs, calls
 
 
-@phase("report: trinity's counts and the console")
+def pidfuzz_counts(lines):
+    """From pidfuzz's lines in the fuzz script's output, summed over its
+    runs: {"calls": {syscall: [calls, ok, injected]} in the order first
+    seen, "totals": {who: [calls, ok, seconds]}, "runs": {who: runs},
+    "stuck": [the PIDFUZZ-STUCK lines], "errors": [the PIDFUZZ-ERROR
+    lines]}."""
+    out = {"calls": {}, "totals": {}, "runs": {}, "stuck": [], "errors": []}
+    for line in lines:
+        # "### PIDFUZZ who=root syscall=clone3 calls=N ok=N injected=N ..."
+        m = re.match(r"^### PIDFUZZ who=(\S+) syscall=(\S+) calls=(\d+) "
+                     r"ok=(\d+)(?: injected=(\d+))?", line)
+        if m:
+            c = out["calls"].setdefault(m.group(2), [0, 0, 0])
+            c[0] += int(m.group(3))
+            c[1] += int(m.group(4))
+            c[2] += int(m.group(5) or 0)
+            continue
+        m = re.match(r"^### PIDFUZZ-TOTAL who=(\S+) .*?seconds=([\d.]+) "
+                     r"calls=(\d+) ok=(\d+)", line)
+        if m:
+            t = out["totals"].setdefault(m.group(1), [0, 0, 0.0])
+            t[0] += int(m.group(3))
+            t[1] += int(m.group(4))
+            t[2] += float(m.group(2))
+            out["runs"][m.group(1)] = out["runs"].get(m.group(1), 0) + 1
+        elif line.startswith("### PIDFUZZ-STUCK "):
+            out["stuck"].append(line[4:])
+        elif line.startswith("### PIDFUZZ-ERROR "):
+            out["errors"].append(line[4:])
+    return out
+
+
+def pct(part, whole):
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def pidfuzz_table(pf):
+    """pidfuzz's part of the fuzz report, as lines."""
+    out = [f"{'pidfuzz':<44}{'calls':>11}{'ok':>11}{'ok %':>6}"
+           f"{'fail-nth':>10}"]
+    for name, (n, ok, inj) in pf["calls"].items():
+        out.append(f"{name:<44}{n:>11,}{ok:>11,}{pct(ok, n):>6}{inj:>10,}")
+    out.append("")
+    for who in sorted(pf["totals"]):
+        n, ok, secs = pf["totals"][who]
+        rate = f"{n / secs:,.0f}/s" if secs else "-"
+        out.append(f"{who:<6} {pf['runs'][who]:>4} pidfuzz runs {n:>12,} calls "
+                   f"in {secs:,.0f} s ({rate}), {pct(ok, n)} succeeded")
+    return out
+
+
+@phase("report: pidfuzz's and trinity's counts and the console")
 def fuzz_report(console, results, kernel, config):
     with open(results, errors="replace") as f:
         lines = [l.rstrip("\r") for l in f.read().splitlines()]
     totals, runs, calls = fuzz_counts(lines)
+    pf = pidfuzz_counts(lines)
     print()
+    if pf["calls"] or pf["totals"]:
+        print("\n".join(pidfuzz_table(pf)))
+        print()
     if calls:
-        print(f"{'syscall':<24}{'attempted':>10}{'succeeded':>10}")
+        print(f"{'trinity':<24}{'attempted':>10}{'succeeded':>10}")
         for name in FUZZ_SYSCALLS:
             if name in calls:
                 print(f"{name:<24}{calls[name][0]:>10,}{calls[name][1]:>10,}")
         never = [n for n in FUZZ_SYSCALLS if n not in calls]
         if never:
             # Trinity marks these AVOID in its tables and leaves them out
-            # even when asked for by name; its own processes still fork,
-            # exit and get killed in the namespaces all the time.
+            # even when asked for by name; pidfuzz calls them.
             print(f"never attempted by trinity: {' '.join(never)}")
         print()
     for who in ("root", "user"):
@@ -1216,12 +1319,39 @@ def fuzz_report(console, results, kernel, config):
               f"{totals.get(who, 0):>12,} syscalls")
     print(f"{'total':<6} {sum(runs.values()):>4} trinity runs "
           f"{sum(totals.values()):>12,} syscalls")
+    # Which of the pid syscalls neither fuzzer reached, or neither made
+    # succeed (pidfuzz's names are syzkaller's: "ioctl$NS_GET_PARENT").
+    reached, succeeded = set(), set()
+    for name, (n, ok, _) in pf["calls"].items():
+        base = name.split("$")[0]
+        if n:
+            reached.add(base)
+        if ok:
+            succeeded.add(base)
+    for name, (n, ok) in calls.items():
+        if n:
+            reached.add(name)
+        if ok:
+            succeeded.add(name)
+    missed = [n for n in FUZZ_SYSCALLS if n not in reached]
+    failed = [n for n in FUZZ_SYSCALLS if n in reached and n not in succeeded]
+    if missed:
+        print(f"called by neither fuzzer: {' '.join(missed)}")
+    if failed:
+        print(f"never succeeded: {' '.join(failed)}")
+    for line in pf["errors"] + pf["stuck"]:
+        print(line)
     splats, ours = judge_console(console, kernel, config)
     problems = []
     if "### DONE" not in lines:
         problems.append("the guest did not finish the fuzz script")
     problems += [f"no syscall ran as {who}" for who in ("root", "user")
                  if not totals.get(who)]
+    problems += [f"pidfuzz made no call as {who}" for who in ("root", "user")
+                 if not pf["totals"].get(who, [0])[0]]
+    if pf["stuck"]:
+        problems.append(f"{len(pf['stuck'])} pidfuzz arena init(s) not "
+                        "reaped after SIGKILL: a hang")
     if splats:
         problems.append("kernel splat")
     if ours:

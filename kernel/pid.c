@@ -305,13 +305,14 @@ static int pidmap_mark(struct pid_namespace *ns, struct xa_state *xas,
  * must be the init, the reaper every later task needs.  Before the init
  * exists, several tasks may fork into the namespace at once (those that
  * entered it with setns(), and the one that unshared): one takes 1, and
- * the others get -EAGAIN while that fork is still under way, instead of a
- * number in a namespace that might end up with no init at all if the
- * init's fork failed.  (set_tid says the same with -EINVAL for a number
- * other than 1, and -EEXIST for 1 while it is taken.)  alloc_pid() reads
- * child_reaper, which is set under tasklist_lock, not this lock: a fork
- * that sees it still unset just after the init was attached fails
- * needlessly, never wrongly.
+ * the others get -EINVAL while that fork is still under way, as upstream
+ * answers a fork whose number there would not be 1 ("PID 1 (init) must
+ * be created first"), instead of a number in a namespace that might end
+ * up with no init at all if the init's fork failed.  (set_tid says the
+ * same with -EINVAL for a number other than 1, and -EEXIST for 1 while it
+ * is taken.)  alloc_pid() reads child_reaper, which is set under
+ * tasklist_lock, not this lock: a fork that sees it still unset just
+ * after the init was attached fails needlessly, never wrongly.
  *
  * Returns 0, taking nothing, if @ns is closed but would otherwise have
  * given a number: alloc_pid() fails with -ENOMEM then, after it has
@@ -340,7 +341,7 @@ static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
 		if (nr < 0)
 			return -EAGAIN;
 		if (init_only && nr != 1)
-			return -EAGAIN;
+			return -EINVAL;
 	}
 	if (!(ns->pid_allocated & PIDNS_ADDING))
 		return 0;
@@ -742,8 +743,9 @@ static void pid_setup(struct pid *pid)
  *
  * Return: The pid, with one reference, or an ERR_PTR(): -EINVAL or -EPERM
  * for a bad @set_tid (see clone3(2)), -EEXIST if a number asked for is in
- * use, -EAGAIN if a namespace has no number left below its own pid_max
- * or its init is being made by another fork, -ENOMEM if memory ran out
+ * use, -EINVAL if @ns has no init and another fork is making it, -EAGAIN
+ * if a namespace has no number left below its own pid_max, -ENOMEM if
+ * memory ran out
  * or @ns no longer accepts new tasks because its init has exited, or
  * that of an ancestor has.  As in 6.12, an error taking a number at any
  * level wins over a namespace being closed.  On error every

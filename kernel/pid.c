@@ -691,19 +691,31 @@ void free_pid(struct pid *pid)
 }
 
 /*
- * Check a clone3() set_tid entry for namespace @ns.  Returns 0 or the
- * errno clone3() documents: -EINVAL for a number below 1 or not below the
- * pid_max of @ns, or other than 1 in a namespace that has no init yet;
- * -EPERM without CAP_CHECKPOINT_RESTORE over @ns.
+ * Check clone3()'s set_tid (@set_tid[0] in @ns, the next in its parent,
+ * and so on) before anything is allocated, in upstream's order: first the
+ * capability at every level given, -EPERM without CAP_CHECKPOINT_RESTORE
+ * (or CAP_SYS_ADMIN) over one of them; then the numbers, -EINVAL for one
+ * below 1 or not below its level's pid_max, or other than 1 in a
+ * namespace that has no init yet.  A number in use is -EEXIST, found when
+ * it is taken.  Returns 0 or that errno.
  */
-static int pid_check_set_tid(struct pid_namespace *ns, pid_t tid)
+static int pid_check_set_tid(struct pid_namespace *ns, const pid_t *set_tid,
+			     size_t set_tid_size)
 {
-	if (tid < 1 || tid >= pidns_pid_max(ns))
-		return -EINVAL;
-	if (tid != 1 && !READ_ONCE(ns->child_reaper))
-		return -EINVAL;
-	if (!checkpoint_restore_ns_capable(ns->user_ns))
-		return -EPERM;
+	struct pid_namespace *level_ns = ns;
+	size_t i;
+
+	for (i = 0; i < set_tid_size; i++, level_ns = level_ns->parent)
+		if (!checkpoint_restore_ns_capable(level_ns->user_ns))
+			return -EPERM;
+
+	level_ns = ns;
+	for (i = 0; i < set_tid_size; i++, level_ns = level_ns->parent) {
+		if (set_tid[i] < 1 || set_tid[i] >= pidns_pid_max(level_ns))
+			return -EINVAL;
+		if (set_tid[i] != 1 && !READ_ONCE(level_ns->child_reaper))
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -741,11 +753,11 @@ static void pid_setup(struct pid *pid)
  * The pid is published, and visible to lookups, once every number has
  * been taken.
  *
- * Return: The pid, with one reference, or an ERR_PTR(): -EINVAL or -EPERM
- * for a bad @set_tid (see clone3(2)), -EEXIST if a number asked for is in
- * use, -EINVAL if @ns has no init and another fork is making it, -EAGAIN
- * if a namespace has no number left below its own pid_max, -ENOMEM if
- * memory ran out
+ * Return: The pid, with one reference, or an ERR_PTR(): -EPERM or -EINVAL
+ * for a bad @set_tid (see pid_check_set_tid()), -EEXIST if a number asked
+ * for is in use, -EINVAL if @ns has no init and another fork is making
+ * it, -EAGAIN if a namespace has no number left below its own pid_max,
+ * -ENOMEM if memory ran out
  * or @ns no longer accepts new tasks because its init has exited, or
  * that of an ancestor has.  As in 6.12, an error taking a number at any
  * level wins over a namespace being closed.  On error every
@@ -768,6 +780,9 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 	/* One entry per level at most: ns->level + 1 levels. */
 	if (set_tid_size > (size_t)ns->level + 1)
 		return ERR_PTR(-EINVAL);
+	err = pid_check_set_tid(ns, set_tid, set_tid_size);
+	if (err)
+		return ERR_PTR(err);
 
 	pid = kmem_cache_alloc(pid_cache(ns->level), GFP_KERNEL_ACCOUNT);
 	if (!pid)
@@ -793,12 +808,8 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 		size_t depth_from_leaf = ns->level - level;
 		pid_t want = 0;
 
-		if (depth_from_leaf < set_tid_size) {
+		if (depth_from_leaf < set_tid_size)
 			want = set_tid[depth_from_leaf];
-			err = pid_check_set_tid(level_ns, want);
-			if (err)
-				break;
-		}
 		nr = pidmap_take(level_ns, want, init_only, &spare);
 		if (nr < 0) {
 			err = nr;

@@ -1419,14 +1419,34 @@ static int pidfd_install_new(struct pid *pid, unsigned int flags)
 	return fd;
 }
 
+/*
+ * Is @pid the thread id of a thread that does not lead its group?  Under
+ * tasklist_lock, which unlinks a leader from its thread id and its group
+ * id at once, so that a leader being reaped is not taken for one.
+ */
+static bool pid_is_thread_only(struct pid *pid)
+{
+	/* A group leader, the usual case, needs no lock. */
+	if (pid_has_task(pid, PIDTYPE_TGID))
+		return false;
+	guard(read_lock)(&tasklist_lock);
+	return pid_has_task(pid, PIDTYPE_PID) &&
+	       !pid_has_task(pid, PIDTYPE_TGID);
+}
+
 /**
  * sys_pidfd_open() - Open a pidfd for a process or thread.
  * @pid: Its number in the caller's namespace.
  * @flags: %PIDFD_NONBLOCK, and %PIDFD_THREAD to allow a thread that is
  *	not a group leader.
  *
+ * Without %PIDFD_THREAD, a thread that is not a group leader is -ENOENT,
+ * as newest upstream answers (since about 6.15, with PIDFD_INFO_EXIT);
+ * 6.12 said -EINVAL.
+ *
  * Return: A close-on-exec file descriptor, or -EINVAL for bad @flags or
- * @pid, -ESRCH if no such process is visible, or an error from
+ * @pid, -ESRCH if no such process is visible, -ENOENT for a thread that
+ * is not a group leader without %PIDFD_THREAD, or an error from
  * pidfd_prepare().
  */
 SYSCALL_DEFINE2(pidfd_open, pid_t, pid, unsigned int, flags)
@@ -1441,7 +1461,10 @@ SYSCALL_DEFINE2(pidfd_open, pid_t, pid, unsigned int, flags)
 	target = find_get_pid(pid);
 	if (!target)
 		return -ESRCH;
-	fd = pidfd_install_new(target, flags);
+	if (!(flags & PIDFD_THREAD) && pid_is_thread_only(target))
+		fd = -ENOENT;
+	else
+		fd = pidfd_install_new(target, flags);
 	put_pid(target);
 	return fd;
 }

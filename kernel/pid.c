@@ -59,6 +59,7 @@
 #include <linux/slab.h>
 #include <linux/syscalls.h>
 #include <linux/sysctl.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <net/sock.h>
 #include <uapi/linux/pidfd.h>
@@ -304,13 +305,14 @@ static int pidmap_mark(struct pid_namespace *ns, struct xa_state *xas,
  * must be the init, the reaper every later task needs.  Before the init
  * exists, several tasks may fork into the namespace at once (those that
  * entered it with setns(), and the one that unshared): one takes 1, and
- * the others get -EAGAIN while that fork is still under way, instead of a
- * number in a namespace that might end up with no init at all if the
- * init's fork failed.  (set_tid says the same with -EINVAL for a number
- * other than 1, and -EEXIST for 1 while it is taken.)  alloc_pid() reads
- * child_reaper, which is set under tasklist_lock, not this lock: a fork
- * that sees it still unset just after the init was attached fails
- * needlessly, never wrongly.
+ * the others get -EINVAL while that fork is still under way, as upstream
+ * answers a fork whose number there would not be 1 ("PID 1 (init) must
+ * be created first"), instead of a number in a namespace that might end
+ * up with no init at all if the init's fork failed.  (set_tid says the
+ * same with -EINVAL for a number other than 1, and -EEXIST for 1 while it
+ * is taken.)  alloc_pid() reads child_reaper, which is set under
+ * tasklist_lock, not this lock: a fork that sees it still unset just
+ * after the init was attached fails needlessly, never wrongly.
  *
  * Returns 0, taking nothing, if @ns is closed but would otherwise have
  * given a number: alloc_pid() fails with -ENOMEM then, after it has
@@ -339,7 +341,7 @@ static int pidmap_take_locked(struct pid_namespace *ns, struct xa_state *xas,
 		if (nr < 0)
 			return -EAGAIN;
 		if (init_only && nr != 1)
-			return -EAGAIN;
+			return -EINVAL;
 	}
 	if (!(ns->pid_allocated & PIDNS_ADDING))
 		return 0;
@@ -689,19 +691,31 @@ void free_pid(struct pid *pid)
 }
 
 /*
- * Check a clone3() set_tid entry for namespace @ns.  Returns 0 or the
- * errno clone3() documents: -EINVAL for a number below 1 or not below the
- * pid_max of @ns, or other than 1 in a namespace that has no init yet;
- * -EPERM without CAP_CHECKPOINT_RESTORE over @ns.
+ * Check clone3()'s set_tid (@set_tid[0] in @ns, the next in its parent,
+ * and so on) before anything is allocated, in upstream's order: first the
+ * capability at every level given, -EPERM without CAP_CHECKPOINT_RESTORE
+ * (or CAP_SYS_ADMIN) over one of them; then the numbers, -EINVAL for one
+ * below 1 or not below its level's pid_max, or other than 1 in a
+ * namespace that has no init yet.  A number in use is -EEXIST, found when
+ * it is taken.  Returns 0 or that errno.
  */
-static int pid_check_set_tid(struct pid_namespace *ns, pid_t tid)
+static int pid_check_set_tid(struct pid_namespace *ns, const pid_t *set_tid,
+			     size_t set_tid_size)
 {
-	if (tid < 1 || tid >= pidns_pid_max(ns))
-		return -EINVAL;
-	if (tid != 1 && !READ_ONCE(ns->child_reaper))
-		return -EINVAL;
-	if (!checkpoint_restore_ns_capable(ns->user_ns))
-		return -EPERM;
+	struct pid_namespace *level_ns = ns;
+	size_t i;
+
+	for (i = 0; i < set_tid_size; i++, level_ns = level_ns->parent)
+		if (!checkpoint_restore_ns_capable(level_ns->user_ns))
+			return -EPERM;
+
+	level_ns = ns;
+	for (i = 0; i < set_tid_size; i++, level_ns = level_ns->parent) {
+		if (set_tid[i] < 1 || set_tid[i] >= pidns_pid_max(level_ns))
+			return -EINVAL;
+		if (set_tid[i] != 1 && !READ_ONCE(level_ns->child_reaper))
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -739,10 +753,11 @@ static void pid_setup(struct pid *pid)
  * The pid is published, and visible to lookups, once every number has
  * been taken.
  *
- * Return: The pid, with one reference, or an ERR_PTR(): -EINVAL or -EPERM
- * for a bad @set_tid (see clone3(2)), -EEXIST if a number asked for is in
- * use, -EAGAIN if a namespace has no number left below its own pid_max
- * or its init is being made by another fork, -ENOMEM if memory ran out
+ * Return: The pid, with one reference, or an ERR_PTR(): -EPERM or -EINVAL
+ * for a bad @set_tid (see pid_check_set_tid()), -EEXIST if a number asked
+ * for is in use, -EINVAL if @ns has no init and another fork is making
+ * it, -EAGAIN if a namespace has no number left below its own pid_max,
+ * -ENOMEM if memory ran out
  * or @ns no longer accepts new tasks because its init has exited, or
  * that of an ancestor has.  As in 6.12, an error taking a number at any
  * level wins over a namespace being closed.  On error every
@@ -765,6 +780,9 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 	/* One entry per level at most: ns->level + 1 levels. */
 	if (set_tid_size > (size_t)ns->level + 1)
 		return ERR_PTR(-EINVAL);
+	err = pid_check_set_tid(ns, set_tid, set_tid_size);
+	if (err)
+		return ERR_PTR(err);
 
 	pid = kmem_cache_alloc(pid_cache(ns->level), GFP_KERNEL_ACCOUNT);
 	if (!pid)
@@ -790,12 +808,8 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
 		size_t depth_from_leaf = ns->level - level;
 		pid_t want = 0;
 
-		if (depth_from_leaf < set_tid_size) {
+		if (depth_from_leaf < set_tid_size)
 			want = set_tid[depth_from_leaf];
-			err = pid_check_set_tid(level_ns, want);
-			if (err)
-				break;
-		}
 		nr = pidmap_take(level_ns, want, init_only, &spare);
 		if (nr < 0) {
 			err = nr;
@@ -1405,14 +1419,34 @@ static int pidfd_install_new(struct pid *pid, unsigned int flags)
 	return fd;
 }
 
+/*
+ * Is @pid the thread id of a thread that does not lead its group?  Under
+ * tasklist_lock, which unlinks a leader from its thread id and its group
+ * id at once, so that a leader being reaped is not taken for one.
+ */
+static bool pid_is_thread_only(struct pid *pid)
+{
+	/* A group leader, the usual case, needs no lock. */
+	if (pid_has_task(pid, PIDTYPE_TGID))
+		return false;
+	guard(read_lock)(&tasklist_lock);
+	return pid_has_task(pid, PIDTYPE_PID) &&
+	       !pid_has_task(pid, PIDTYPE_TGID);
+}
+
 /**
  * sys_pidfd_open() - Open a pidfd for a process or thread.
  * @pid: Its number in the caller's namespace.
  * @flags: %PIDFD_NONBLOCK, and %PIDFD_THREAD to allow a thread that is
  *	not a group leader.
  *
+ * Without %PIDFD_THREAD, a thread that is not a group leader is -ENOENT,
+ * as newest upstream answers (since about 6.15, with PIDFD_INFO_EXIT);
+ * 6.12 said -EINVAL.
+ *
  * Return: A close-on-exec file descriptor, or -EINVAL for bad @flags or
- * @pid, -ESRCH if no such process is visible, or an error from
+ * @pid, -ESRCH if no such process is visible, -ENOENT for a thread that
+ * is not a group leader without %PIDFD_THREAD, or an error from
  * pidfd_prepare().
  */
 SYSCALL_DEFINE2(pidfd_open, pid_t, pid, unsigned int, flags)
@@ -1427,7 +1461,10 @@ SYSCALL_DEFINE2(pidfd_open, pid_t, pid, unsigned int, flags)
 	target = find_get_pid(pid);
 	if (!target)
 		return -ESRCH;
-	fd = pidfd_install_new(target, flags);
+	if (!(flags & PIDFD_THREAD) && pid_is_thread_only(target))
+		fd = -ENOENT;
+	else
+		fd = pidfd_install_new(target, flags);
 	put_pid(target);
 	return fd;
 }
@@ -1436,22 +1473,72 @@ SYSCALL_DEFINE2(pidfd_open, pid_t, pid, unsigned int, flags)
 
 #ifdef CONFIG_SYSCTL
 /*
- * One table serves every namespace: the handler acts on the caller's
- * active namespace, so a namespace costs nothing here.  The table hangs
- * off a sysctl root of its own only so that the permission check of the
- * file can be per namespace too (see pid_max_permissions()).
+ * Each namespace has a kernel.pid_max of its own: a sysctl table in a set
+ * of the namespace's, which the task looking the file up gets, so that an
+ * open file stays the opener's namespace's whoever reads or writes it
+ * later, and shows that namespace's owner as its own.  Upstream registers
+ * the table when it makes the namespace.  Here it is registered the first
+ * time a task of the namespace looks the file up (pid_max_prepare()), so
+ * that making a namespace costs nothing more, and the many namespaces
+ * whose tasks never look do not pay at all.  The tables are found by
+ * namespace in an xarray rather than through a pointer in the namespace,
+ * which would make every struct pid_namespace bigger.
+ */
+struct pid_max_sysctl {
+	struct ctl_table_set set;
+	struct ctl_table table[1];
+	struct ctl_table_header *header;
+	struct pid_namespace *ns;
+	struct work_struct retire;	/* see pid_max_sysctl_retire() */
+};
+
+/* Registered at boot, and never removed: init_pid_ns lives forever. */
+static struct pid_max_sysctl init_pid_max_sysctl;
+
+/* Every other namespace's, by pid_max_index(); an IRQ-safe lock. */
+static DEFINE_XARRAY_FLAGS(pid_max_sysctls, XA_FLAGS_LOCK_IRQ);
+
+/* Serialises the registrations, so that a namespace gets one table. */
+static DEFINE_MUTEX(pid_max_sysctl_mutex);
+
+/*
+ * The key of @ns in pid_max_sysctls: its nsfs inode number, unique among
+ * live namespaces, less init_pid_ns's, just below which the numbers of
+ * the others start: the keys stay small and the xarray shallow.
+ */
+static unsigned long pid_max_index(const struct pid_namespace *ns)
+{
+	return (u32)(ns->ns.inum - PROC_PID_INIT_INO);
+}
+
+static struct pid_max_sysctl *pid_max_sysctl_of(struct pid_namespace *ns)
+{
+	if (ns == &init_pid_ns)
+		return &init_pid_max_sysctl;
+	return xa_load(&pid_max_sysctls, pid_max_index(ns));
+}
+
+/* The namespace whose kernel.pid_max @head is. */
+static struct pid_namespace *pid_max_ns(struct ctl_table_header *head)
+{
+	return container_of(head->set, struct pid_max_sysctl, set)->ns;
+}
+
+/*
+ * Reads and writes act on the namespace the file belongs to, which is
+ * the opener's, not the caller's: the table's data is that namespace's
+ * pid_max.  Who may write is decided by the file's mode alone, in
+ * pid_max_permissions(), checked again by the sysctl core at every read
+ * and write, as upstream does: no capability check here.
  */
 static int pid_max_handler(const struct ctl_table *table, int write,
 			   void *buffer, size_t *lenp, loff_t *ppos)
 {
-	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct pid_namespace *ns = container_of(table->data,
+						struct pid_namespace, pid_max);
 	struct ctl_table view = *table;
 	int limit = pidns_pid_max(ns);
 	int err;
-
-	/* The file may have been opened by someone else and handed over. */
-	if (write && !ns_capable(ns->user_ns, CAP_SYS_ADMIN))
-		return -EPERM;
 
 	view.data = &limit;
 	err = proc_dointvec_minmax(&view, write, buffer, lenp, ppos);
@@ -1469,47 +1556,194 @@ static int pid_max_handler(const struct ctl_table *table, int write,
 }
 
 /*
- * The file as if the owner of the caller's namespace owned it: its root
- * (by uid, or with CAP_SYS_ADMIN over it) gets the owner's bits, its root
- * group the group's, everyone else the others'.  Writing still needs the
- * capability, which the handler checks.
+ * The file's mode as the owner of its namespace sees it: the owner's bits
+ * for a task with CAP_SYS_ADMIN over that user namespace or whose euid is
+ * its root, the others' bits for everyone else.  The capability is
+ * checked without an audit record: every read of the file asks, and a
+ * task without it is not being denied anything it may do.
  */
 static int pid_max_permissions(struct ctl_table_header *head,
 			       const struct ctl_table *table)
 {
-	struct user_namespace *owner = task_active_pid_ns(current)->user_ns;
+	struct user_namespace *owner = pid_max_ns(head)->user_ns;
 	int mode = table->mode;
 
 	if (ns_capable_noaudit(owner, CAP_SYS_ADMIN) ||
 	    uid_eq(current_euid(), make_kuid(owner, 0)))
 		mode >>= 6;
-	else if (in_egroup_p(make_kgid(owner, 0)))
-		mode >>= 3;
 	mode &= 7;
 	return mode << 6 | mode << 3 | mode;
 }
 
+/* The file belongs to the root of the namespace's owner, where mapped. */
+static void pid_max_set_ownership(struct ctl_table_header *head,
+				  kuid_t *uid, kgid_t *gid)
+{
+	struct user_namespace *owner = pid_max_ns(head)->user_ns;
+	kuid_t root_uid = make_kuid(owner, 0);
+	kgid_t root_gid = make_kgid(owner, 0);
+
+	if (uid_valid(root_uid))
+		*uid = root_uid;
+	if (gid_valid(root_gid))
+		*gid = root_gid;
+}
+
+/* A dentry of the file is the namespace's: others look it up again. */
+static int pid_max_is_seen(struct ctl_table_set *set)
+{
+	return container_of(set, struct pid_max_sysctl, set)->ns ==
+	       task_active_pid_ns(current);
+}
+
+/*
+ * The set of the caller's namespace, which pid_max_prepare() has just
+ * made; if it could not, the empty default set, where the file is not.
+ */
+static struct ctl_table_set *pid_max_lookup(struct ctl_table_root *root)
+{
+	struct pid_max_sysctl *sysctl;
+
+	sysctl = pid_max_sysctl_of(task_active_pid_ns(current));
+	return sysctl ? &sysctl->set : &root->default_set;
+}
+
+static int pid_max_prepare(struct ctl_table_root *root);
+
 static struct ctl_table_root pid_max_root = {
+	.prepare	= pid_max_prepare,
+	.lookup		= pid_max_lookup,
 	.permissions	= pid_max_permissions,
+	.set_ownership	= pid_max_set_ownership,
 };
 
-static struct ctl_table pid_max_table[] = {
-	{
-		.procname	= "pid_max",
-		.maxlen		= sizeof(int),
-		.mode		= 0644,
-		.proc_handler	= pid_max_handler,
-		.extra1		= &pid_max_min,
-		.extra2		= &pid_max_max,
-	},
+static const struct ctl_table pid_max_template = {
+	.procname	= "pid_max",
+	.maxlen		= sizeof(int),
+	.mode		= 0644,
+	.proc_handler	= pid_max_handler,
+	.extra1		= &pid_max_min,
+	.extra2		= &pid_max_max,
 };
+
+/* Register @ns's file in @sysctl; 0 or -ENOMEM. */
+static int pid_max_register(struct pid_max_sysctl *sysctl,
+			    struct pid_namespace *ns)
+{
+	lockdep_assert_held(&pid_max_sysctl_mutex);
+	sysctl->ns = ns;
+	sysctl->table[0] = pid_max_template;
+	sysctl->table[0].data = &ns->pid_max;
+	setup_sysctl_set(&sysctl->set, &pid_max_root, pid_max_is_seen);
+	sysctl->header = __register_sysctl_table(&sysctl->set, "kernel",
+						 sysctl->table,
+						 ARRAY_SIZE(sysctl->table));
+	if (sysctl->header)
+		return 0;
+	retire_sysctl_set(&sysctl->set);
+	return -ENOMEM;
+}
+
+/* Take the file away; waits for the reads and writes in flight. */
+static void pid_max_unregister(struct pid_max_sysctl *sysctl)
+{
+	unregister_sysctl_table(sysctl->header);
+	retire_sysctl_set(&sysctl->set);
+}
+
+/*
+ * Give the caller's namespace its kernel.pid_max file, if it has none
+ * yet: called by the sysctl core before pid_max_lookup().  The caller
+ * lives in the namespace, so the namespace cannot be released meanwhile
+ * (see pid_max_sysctl_retire()).
+ */
+static int pid_max_prepare(struct ctl_table_root *root)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct pid_max_sysctl *sysctl;
+	int err;
+
+	if (pid_max_sysctl_of(ns))
+		return 0;
+
+	guard(mutex)(&pid_max_sysctl_mutex);
+	if (pid_max_sysctl_of(ns))
+		return 0;
+	sysctl = kzalloc(sizeof(*sysctl), GFP_KERNEL_ACCOUNT);
+	if (!sysctl)
+		return -ENOMEM;
+	err = pid_max_register(sysctl, ns);
+	if (err)
+		goto free;
+	/* Publishes the registered table to pid_max_lookup(). */
+	err = xa_insert_irq(&pid_max_sysctls, pid_max_index(ns), sysctl,
+			    GFP_KERNEL_ACCOUNT);
+	if (!err)
+		return 0;
+	pid_max_unregister(sysctl);
+free:
+	kfree(sysctl);
+	return err;
+}
+
+#ifdef CONFIG_PID_NS
+/* Close the file of a released namespace, then free the namespace. */
+static void pid_max_sysctl_retire_work(struct work_struct *work)
+{
+	struct pid_max_sysctl *sysctl = container_of(work,
+						     struct pid_max_sysctl,
+						     retire);
+	struct pid_namespace *ns = sysctl->ns;
+
+	/* After this no read or write can reach @ns->pid_max. */
+	pid_max_unregister(sysctl);
+	kfree(sysctl);
+	pidns_free(ns);
+}
+
+/**
+ * pid_max_sysctl_retire() - Take a released namespace's kernel.pid_max away.
+ * @ns: The namespace, whose last reference is gone.
+ *
+ * A file opened earlier may still be open, and a read or write through it
+ * still under way, on @ns->pid_max: @ns must outlive its table.  Removing
+ * the table waits for such a read or write, which needs process context,
+ * and the last reference to a namespace may go in an RCU callback (the
+ * last put_pid() of a task of it).  So a worker removes the table, and
+ * then frees @ns with pidns_free(); until then, reads of an open file
+ * still work, afterwards they fail with ENOENT.
+ *
+ * Context: Any context.  No task is left in @ns, so pid_max_prepare()
+ * cannot be making @ns a table now.
+ * Return: true if @ns had a table, and the worker frees @ns; false if it
+ * had none, and the caller frees @ns.
+ */
+bool pid_max_sysctl_retire(struct pid_namespace *ns)
+{
+	unsigned long index = pid_max_index(ns);
+	struct pid_max_sysctl *sysctl;
+	unsigned long flags;
+
+	/* Most namespaces never had the file: no lock for them. */
+	if (!xa_load(&pid_max_sysctls, index))
+		return false;
+	/* Before @ns's inode number, the key, can be given to another. */
+	xa_lock_irqsave(&pid_max_sysctls, flags);
+	sysctl = __xa_erase(&pid_max_sysctls, index);
+	xa_unlock_irqrestore(&pid_max_sysctls, flags);
+
+	INIT_WORK(&sysctl->retire, pid_max_sysctl_retire_work);
+	schedule_work(&sysctl->retire);
+	return true;
+}
+#endif /* CONFIG_PID_NS */
 
 static int __init pid_max_sysctl_init(void)
 {
+	/* Empty: where pid_max_lookup() sends a namespace without a table. */
 	setup_sysctl_set(&pid_max_root.default_set, &pid_max_root, NULL);
-	if (!__register_sysctl_table(&pid_max_root.default_set, "kernel",
-				     pid_max_table,
-				     ARRAY_SIZE(pid_max_table)))
+	guard(mutex)(&pid_max_sysctl_mutex);
+	if (pid_max_register(&init_pid_max_sysctl, &init_pid_ns))
 		pr_err("pid: cannot register kernel.pid_max\n");
 	return 0;
 }

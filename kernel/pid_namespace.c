@@ -156,19 +156,35 @@ static void pidns_free_rcu(struct rcu_head *head)
 	kmem_cache_free(pidns_cachep, dead);
 }
 
-/*
- * The last reference to @ns is gone.  No nsfs inode of it can exist (each
- * holds a reference), so its inode number can be given back at once.  No
- * number is in use either: a struct pid with a number here holds a
- * reference on this namespace or on a descendant of it until after
- * free_pid() has given the number back.
+/**
+ * pidns_free() - Free a pid namespace whose last reference is gone.
+ * @ns: The namespace, released and without a kernel.pid_max file.
+ *
+ * No nsfs inode of @ns can exist (each holds a reference), so its inode
+ * number is given back at once.  No number is in use either: a struct
+ * pid with a number here holds a reference on this namespace or on a
+ * descendant of it until after free_pid() has given the number back.
  * Lockless readers may still hold the pointer, so the memory waits for a
- * grace period.  The reference on the parent is dropped by put_pid_ns().
+ * grace period.
+ *
+ * Context: Any context.
  */
-static void pidns_release(struct pid_namespace *ns)
+void pidns_free(struct pid_namespace *ns)
 {
 	ns_free_inum(&ns->ns);
 	call_rcu(&ns->rcu, pidns_free_rcu);
+}
+
+/*
+ * The last reference to @ns is gone.  Its kernel.pid_max file, if a task
+ * of it ever looked the file up, may still be open and in use: then the
+ * pid code frees @ns once the file is closed for good.  The reference on
+ * the parent is dropped by put_pid_ns().
+ */
+static void pidns_release(struct pid_namespace *ns)
+{
+	if (!pid_max_sysctl_retire(ns))
+		pidns_free(ns);
 }
 
 /**
@@ -214,7 +230,8 @@ struct pid_namespace *copy_pid_ns(unsigned long flags,
  * never released.
  *
  * Context: Any context; does not sleep.  The memory is freed after an RCU
- * grace period.
+ * grace period (of a namespace whose kernel.pid_max was looked up, once a
+ * worker has taken that file away: see pid_max_sysctl_retire()).
  */
 void put_pid_ns(struct pid_namespace *ns)
 {

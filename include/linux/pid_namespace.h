@@ -146,6 +146,22 @@ void pidmap_set_last_pid(struct pid_namespace *ns, int last);
 int pid_cache_prepare(unsigned int depth);
 
 /*
+ * The kernel.pid_max file of a namespace, which kernel/pid.c makes when a
+ * task of the namespace first looks it up, and takes away when the
+ * namespace is released; then the namespace is freed by pidns_free(),
+ * from kernel/pid_namespace.c.
+ */
+#if defined(CONFIG_PID_NS) && defined(CONFIG_SYSCTL)
+bool pid_max_sysctl_retire(struct pid_namespace *ns);
+#else
+static inline bool pid_max_sysctl_retire(struct pid_namespace *ns)
+{
+	return false;
+}
+#endif
+void pidns_free(struct pid_namespace *ns);
+
+/*
  * Does the init of @ns take signals from outside like an ordinary task?
  * Read locklessly when a signal is sent; a mode change applies to the
  * signals sent after it.

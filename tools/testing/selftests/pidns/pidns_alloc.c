@@ -3,9 +3,9 @@
  * Numbers across the whole number space of a namespace: the cyclic cursor
  * crossing into new ranges, wrapping at pid_max back to RESERVED_PIDS,
  * numbers far apart (clone3 set_tid) found by every lookup and listed in
- * order by /proc, numbers reused once free, and -EAGAIN when a namespace
- * runs out.  Each test runs as the init of a fresh namespace, so it
- * controls every number in it.
+ * order by /proc, numbers reused once free, -EAGAIN when a namespace runs
+ * out, and the order of clone3() set_tid's errors.  Each test runs as the
+ * init of a fresh namespace, so it controls every number in it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -497,6 +497,100 @@ TEST(closed_namespace_set_tid_taken_above_is_eexist)
 {
 	PIDNS_REQUIRE();
 	ASSERT_EQ(0, run_as_new_init(closed_leaf_taken_parent_number_body));
+}
+
+/* clone3() with set_tid @tid[0 .. @n - 1]: 0 if it made a child, else errno. */
+static int set_tid_errno(pid_t *tid, size_t n)
+{
+	struct pidns_clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = ptr_to_u64(tid),
+		.set_tid_size = n,
+	};
+	pid_t c = sys_clone3(&args, sizeof(args));
+
+	if (c == 0)
+		_exit(0);
+	if (c < 0)
+		return errno;
+	pidns_wait_status(c);
+	return 0;
+}
+
+/*
+ * clone3() set_tid checks the capability at every level given before
+ * anything else, as upstream does: into a namespace without an init,
+ * set_tid {5} is EINVAL with CAP_CHECKPOINT_RESTORE (5 is not 1) and
+ * EPERM without it (and without CAP_SYS_ADMIN), where 6.12 says EINVAL
+ * either way; {1} and {1, -1} are EPERM too.  Nothing was taken: the next
+ * fork makes the init.
+ */
+static void set_tid_eperm_before_einval_body(void)
+{
+	static const int caps[] = { CAP_SYS_ADMIN_BIT,
+				    CAP_CHECKPOINT_RESTORE_BIT };
+	pid_t tid[2] = { 5, -1 };
+	pid_t c;
+
+	CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+	CHILD_CHECK(set_tid_errno(tid, 1) == EINVAL);
+	CHILD_CHECK(pidns_drop_caps(caps, ARRAY_SIZE(caps)) == 0);
+	CHILD_CHECK(set_tid_errno(tid, 1) == EPERM);
+	tid[0] = 1;
+	CHILD_CHECK(set_tid_errno(tid, 1) == EPERM);
+	CHILD_CHECK(set_tid_errno(tid, 2) == EPERM);
+
+	c = fork();
+	if (c == 0)
+		_exit(sys_getpid() == 1 ? 0 : 1);
+	CHILD_CHECK(c > 0);
+	CHILD_CHECK(pidns_wait_status(c) == 0);
+}
+
+TEST(set_tid_eperm_before_einval)
+{
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, run_as_new_init(set_tid_eperm_before_einval_body));
+}
+
+/*
+ * Then the numbers, all of them, before any is taken: a number out of
+ * range one level up (EINVAL) is reported before a number in use in the
+ * child's own namespace (EEXIST), which 6.12 finds first, level by level.
+ */
+static void set_tid_einval_before_eexist_body(void)
+{
+	int procfd = pidns_proc_open();
+	int hold[2], nsfd;
+	pid_t inner, tid[2];
+	char path[32];
+
+	CHILD_CHECK(procfd >= 0 && pidns_pipe(hold) == 0);
+	inner = pidns_fork_idle_init(hold);
+	CHILD_CHECK(inner > 0);
+	/* Our own proc: the one the test started with names other tasks. */
+	snprintf(path, sizeof(path), "%d/ns/pid", inner);
+	nsfd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	CHILD_CHECK(nsfd >= 0);
+	CHILD_CHECK(setns(nsfd, CLONE_NEWPID) == 0);
+
+	tid[0] = 1;		/* the inner init's */
+	tid[1] = 0;		/* never a number */
+	CHILD_CHECK(set_tid_errno(tid, 2) == EINVAL);
+	tid[1] = pidns_read_int(PID_MAX);	/* not below our limit */
+	CHILD_CHECK(tid[1] > 0);
+	CHILD_CHECK(set_tid_errno(tid, 2) == EINVAL);
+	tid[1] = 1000;		/* free here */
+	CHILD_CHECK(set_tid_errno(tid, 2) == EEXIST);
+
+	close(hold[1]);
+	CHILD_CHECK(pidns_wait_status(inner) == 0);
+}
+
+TEST(set_tid_einval_before_eexist)
+{
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, run_as_new_init(set_tid_einval_before_eexist_body));
 }
 
 TEST_HARNESS_MAIN

@@ -10,8 +10,9 @@
  * and /proc, and at the end of each sweep the pid and pid_namespace slab
  * caches must be back at their counts from before it.
  *
- * Also: fork failing under a memory cgroup limit, and many namespace and
- * fork cycles (PIDNS_SCALE) leaking nothing.
+ * Also: the first open of kernel.pid_max in a namespace, which registers
+ * its table; fork failing under a memory cgroup limit; and many namespace
+ * and fork cycles (PIDNS_SCALE) leaking nothing.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -1501,6 +1502,86 @@ TEST_F_TIMEOUT(fault, open_pid_for_children, 120)
 TEST_F_TIMEOUT(fault, write_ns_last_pid, 120)
 {
 	target_test(_metadata, &self->before, NS_LAST_PID_WRITE);
+}
+
+/* ---- kernel.pid_max: the first lookup in a namespace ----------------------- */
+
+#define PID_MAX		"/proc/sys/kernel/pid_max"
+#define PID_MAX_LIMIT	((int)(sizeof(long) > 4 ? 4 * 1024 * 1024 : 32768))
+
+/*
+ * A namespace's kernel.pid_max table is registered the first time one of
+ * its tasks looks the file up.  Each attempt is the first lookup of a
+ * fresh namespace: the helper unshares and forks its init, which makes
+ * the attempt and exits, and the helper exits with the init's status.
+ */
+static void pid_max_setup(struct sweep *sw)
+{
+	pid_t init;
+
+	CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+	init = fork();
+	CHILD_CHECK(init >= 0);
+	if (init > 0)
+		_exit(pidns_wait_status(init));
+}
+
+static long pid_max_attempt(struct sweep *sw, struct fi *fi, unsigned int nth,
+			    bool *injected)
+{
+	return fi_call(fi, nth, injected, SYS_openat, AT_FDCWD, (long)PID_MAX,
+		       O_RDWR | O_CLOEXEC, 0, 0, false);
+}
+
+/*
+ * A failed open leaves no half-made table: the next one works.  Either
+ * way the file is the namespace's own, whose limit starts at the maximum
+ * and takes a write that only the namespace sees.
+ */
+static void pid_max_after(struct sweep *sw, long ret, bool injected)
+{
+	char buf[32];
+	ssize_t len;
+	int fd = ret;
+
+	if (ret < 0) {
+		fd = open(PID_MAX, O_RDWR | O_CLOEXEC);
+		CHILD_CHECK(fd >= 0);
+	}
+	len = pread(fd, buf, sizeof(buf) - 1, 0);
+	CHILD_CHECK(len > 0);
+	buf[len] = '\0';
+	CHILD_CHECK(atoi(buf) == PID_MAX_LIMIT);
+	CHILD_CHECK(pwrite(fd, "1000", 4, 0) == 4);
+	close(fd);
+	CHILD_CHECK(pidns_read_int(PID_MAX) == 1000);
+}
+
+static void pid_max_sweep(void *arg)
+{
+	struct sweep sw = {
+		.what = arg,
+		.errnos = err_file,
+		.attempt = pid_max_attempt,
+		.after = pid_max_after,
+		.setup = pid_max_setup,
+	};
+
+	sweep_run_helpers(&sw);
+}
+
+/*
+ * The namespaces of the attempts are all gone at the end, also those
+ * whose table was made: their tables were taken away and they were
+ * freed (the pid_namespace slab comes back).
+ */
+TEST_F_TIMEOUT(fault, open_pid_max_first_in_namespace, 120)
+{
+	const char *what = "open(kernel.pid_max) first in a namespace";
+
+	ASSERT_EQ(0, run_at_depth(_metadata, 0, pid_max_sweep, (void *)what));
+	report(_metadata, what);
+	expect_slabs_back(_metadata, &self->before, what);
 }
 
 /* ---- a memory cgroup limit ------------------------------------------------ */

@@ -4,12 +4,30 @@
  * and user namespaces: pid, tgid and ppid in the caller's pid namespace
  * (ESRCH for a task it cannot see, ppid 0 for a parent it cannot see),
  * credentials in the caller's user namespace, the cgroup v2 id, the mask
- * bits, the extensible struct's sizes, and the exit status of a reaped
- * task (and of a whole thread group, and of a thread).
+ * bits, PIDFD_INFO_SUPPORTED_MASK, the extensible struct's sizes, and the
+ * exit status and cgroup of a reaped task (and of a whole thread group,
+ * and of a thread); the uapi header's definitions; pidfd_open() of a
+ * thread that is not a group leader.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+
+/*
+ * Our uapi <linux/pidfd.h>, included as a program written for upstream's
+ * would (see the case uapi_header_matches_upstream).  Its <linux/fcntl.h>
+ * clashes with glibc's <fcntl.h> (struct flock), which gives the O_ flags
+ * it needs: keep that one out.
+ */
+#define _LINUX_FCNTL_H
+#include <linux/pidfd.h>
+#undef _LINUX_FCNTL_H
+#if defined(PIDFD_GET_INFO) && defined(PIDFD_INFO_SUPPORTED_MASK) && \
+	defined(PIDFD_INFO_SIZE_VER2) && defined(PIDFD_INFO_COREDUMP) && \
+	defined(PIDFD_INFO_COREDUMP_SIGNAL) && defined(PIDFD_INFO_SIZE_VER1)
+#define HEADER_HAS_VER2	1
+#endif
+
 #include <assert.h>
 #include <poll.h>
 #include <pthread.h>
@@ -43,11 +61,23 @@
 #ifndef PIDFD_INFO_EXIT
 #define PIDFD_INFO_EXIT			0x08UL
 #endif
+#ifndef PIDFD_INFO_COREDUMP
+#define PIDFD_INFO_COREDUMP		0x10UL
+#endif
+#ifndef PIDFD_INFO_SUPPORTED_MASK
+#define PIDFD_INFO_SUPPORTED_MASK	0x20UL
+#endif
+#ifndef PIDFD_INFO_COREDUMP_SIGNAL
+#define PIDFD_INFO_COREDUMP_SIGNAL	0x40UL
+#endif
 #ifndef PIDFD_INFO_SIZE_VER0
 #define PIDFD_INFO_SIZE_VER0		64
 #endif
 #ifndef PIDFD_INFO_SIZE_VER1
 #define PIDFD_INFO_SIZE_VER1		72
+#endif
+#ifndef PIDFD_INFO_SIZE_VER2
+#define PIDFD_INFO_SIZE_VER2		80
 #endif
 
 struct info {
@@ -545,6 +575,47 @@ TEST_F(getinfo, cgroupid_is_cgroup_inode)
 	EXPECT_EQ(0, unlinkat(cgfd, name, AT_REMOVEDIR));
 }
 
+/*
+ * A reaped task's PIDFD_INFO_EXIT comes with PIDFD_INFO_CGROUPID, the id
+ * of the cgroup it exited in, recorded then (as upstream gives it): a
+ * child moved to a child cgroup and reaped there reports that cgroup,
+ * also after the cgroup itself is gone.
+ */
+TEST_F(getinfo, reaped_cgroupid_is_exit_cgroup)
+{
+	char own[4096], name[4200], procs[4300], buf[16];
+	int cgfd, fd;
+	struct stat st;
+	struct info i;
+
+	cgfd = pidns_fs_open("cgroup2", "/sys/fs/cgroup");
+	if (cgfd < 0 || fstatat(cgfd, "cgroup.procs", &st, 0))
+		SKIP(return, "no cgroup2");
+	if (own_cgroup(own, sizeof(own)))
+		SKIP(return, "not in a cgroup v2 hierarchy");
+
+	snprintf(name, sizeof(name), "%s%spidns_pidfdinfo_exit.%d", own,
+		 own[0] ? "/" : "", getpid());
+	ASSERT_EQ(0, mkdirat(cgfd, name, 0755));
+	ASSERT_EQ(0, fstatat(cgfd, name, &st, 0));
+	spawn_holder(_metadata, self);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", name);
+	fd = openat(cgfd, procs, O_WRONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	snprintf(buf, sizeof(buf), "%d", self->c);
+	EXPECT_EQ((ssize_t)strlen(buf), write(fd, buf, strlen(buf)));
+	close(fd);
+
+	reap_idle(_metadata, self);
+	ASSERT_EQ(0, get_info(self->pidfd, PIDFD_INFO_EXIT, &i));
+	EXPECT_EQ(PIDFD_INFO_EXIT | PIDFD_INFO_CGROUPID, i.mask);
+	EXPECT_EQ(st.st_ino, i.cgroupid);
+	EXPECT_EQ(0, unlinkat(cgfd, name, AT_REMOVEDIR));
+	ASSERT_EQ(0, get_info(self->pidfd, PIDFD_INFO_EXIT, &i));
+	EXPECT_EQ(PIDFD_INFO_EXIT | PIDFD_INFO_CGROUPID, i.mask);
+	EXPECT_EQ(st.st_ino, i.cgroupid);
+}
+
 /* ---- mask and sizes --------------------------------------------------- */
 
 /*
@@ -595,10 +666,11 @@ static bool all_bytes(const unsigned char *p, size_t from, size_t to, int v)
 }
 
 /*
- * The usual extensible-struct rule: below VER0 (64) EINVAL; VER0 gets
- * its 64 bytes and nothing beyond; VER1 (72) its 72; a bigger struct
- * from a newer caller is zeroed past the kernel's fields (none of which
- * beyond VER0 is filled when not asked for).
+ * The usual extensible-struct rule: below VER0 (64) it is not the
+ * command, ENOTTY (newest upstream's answer, since 6.18; 6.13 to 6.17 said
+ * EINVAL); VER0 gets its 64 bytes and nothing beyond; VER1 (72) its 72; a
+ * bigger struct from a newer caller is zeroed past the kernel's fields
+ * (none of which beyond VER0 is filled when not asked for).
  */
 TEST_F(getinfo, size_versions)
 {
@@ -628,12 +700,97 @@ TEST_F(getinfo, size_versions)
 	EXPECT_TRUE(all_bytes(buf, 128, sizeof(buf), 0xff));
 
 	for (size_t s = 0; s < PIDFD_INFO_SIZE_VER0; s += 8) {
-		EXPECT_EQ(EINVAL, raw_info(self->pidfd, 0, buf, sizeof(buf), s)) {
+		EXPECT_EQ(ENOTTY, raw_info(self->pidfd, 0, buf, sizeof(buf), s)) {
 			TH_LOG("size %zu", s);
 		}
 	}
-	EXPECT_EQ(EINVAL, raw_info(self->pidfd, 0, buf, sizeof(buf),
+	EXPECT_EQ(ENOTTY, raw_info(self->pidfd, 0, buf, sizeof(buf),
 				   PIDFD_INFO_SIZE_VER0 - 1));
+}
+
+/*
+ * Number 11 with another direction, or another type, is not
+ * PIDFD_GET_INFO either: ENOTTY, as since 6.18, whatever the size and
+ * argument (6.12's pidfd_ioctl(), which we keep for other numbers, says
+ * EINVAL for an unknown command with an argument).
+ */
+TEST_F(getinfo, not_the_command_enotty)
+{
+	static const unsigned int dirs[] = { _IOC_NONE, _IOC_READ, _IOC_WRITE };
+	static const unsigned int sizes[] = { 0, PIDFD_INFO_SIZE_VER0,
+					      PIDFD_INFO_SIZE_VER2 };
+	unsigned char buf[256];
+	unsigned int cmd;
+
+	spawn_holder(_metadata, self);
+	for (unsigned int d = 0; d < ARRAY_SIZE(dirs); d++) {
+		for (unsigned int z = 0; z < ARRAY_SIZE(sizes); z++) {
+			cmd = _IOC(dirs[d], PIDFS_IOCTL_MAGIC, 11, sizes[z]);
+			memset(buf, 0, sizeof(buf));
+			errno = 0;
+			EXPECT_EQ(-1, ioctl(self->pidfd, cmd, buf));
+			EXPECT_EQ(ENOTTY, errno) {
+				TH_LOG("dir %u size %u", dirs[d], sizes[z]);
+			}
+		}
+	}
+	cmd = _IOC(_IOC_READ | _IOC_WRITE, PIDFS_IOCTL_MAGIC - 1, 11,
+		   PIDFD_INFO_SIZE_VER0);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->pidfd, cmd, buf));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+/*
+ * PIDFD_INFO_SUPPORTED_MASK, asked for with a VER2 struct: the bit comes
+ * back and supported_mask has every bit this kernel answers with: PID,
+ * CREDS, EXIT, SUPPORTED_MASK itself, CGROUPID where there are cgroups,
+ * and not the coredump ones, which it does not fill (asked for, they do
+ * not come back, and their fields stay 0).  Not asked for, the bit does
+ * not come back and supported_mask is 0.  The same for a reaped task.
+ */
+TEST_F(getinfo, supported_mask)
+{
+	const __u64 always = PIDFD_INFO_PID | PIDFD_INFO_CREDS |
+			     PIDFD_INFO_EXIT | PIDFD_INFO_SUPPORTED_MASK;
+	const __u64 coredump = PIDFD_INFO_COREDUMP | PIDFD_INFO_COREDUMP_SIGNAL;
+	unsigned char buf[256];
+	struct info i;
+
+	spawn_holder(_metadata, self);
+	ASSERT_EQ(0, get_info_sized(self->pidfd, PIDFD_INFO_SUPPORTED_MASK, &i,
+				    PIDFD_INFO_SIZE_VER2));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_SUPPORTED_MASK);
+	EXPECT_EQ(always, i.supported_mask & always) {
+		TH_LOG("supported_mask 0x%llx",
+		       (unsigned long long)i.supported_mask);
+	}
+	EXPECT_EQ(0, i.supported_mask & ~(always | PIDFD_INFO_CGROUPID));
+	if (i.mask & PIDFD_INFO_CGROUPID)
+		EXPECT_TRUE(i.supported_mask & PIDFD_INFO_CGROUPID);
+
+	EXPECT_EQ(0, raw_info(self->pidfd, coredump | PIDFD_INFO_SUPPORTED_MASK,
+			      buf, sizeof(buf), PIDFD_INFO_SIZE_VER2));
+	memcpy(&i, buf, sizeof(i));
+	EXPECT_EQ(0, i.mask & coredump);
+	EXPECT_EQ(0, i.coredump_mask);
+	EXPECT_EQ(0, i.coredump_signal);
+	EXPECT_EQ(0, i.supported_mask & coredump);
+
+	EXPECT_EQ(0, raw_info(self->pidfd, 0, buf, sizeof(buf),
+			      PIDFD_INFO_SIZE_VER2));
+	memcpy(&i, buf, sizeof(i));
+	EXPECT_FALSE(i.mask & PIDFD_INFO_SUPPORTED_MASK);
+	EXPECT_TRUE(all_bytes(buf, PIDFD_INFO_SIZE_VER0, PIDFD_INFO_SIZE_VER2,
+			      0));
+
+	reap_idle(_metadata, self);
+	ASSERT_EQ(0, get_info_sized(self->pidfd, PIDFD_INFO_EXIT |
+				    PIDFD_INFO_SUPPORTED_MASK, &i,
+				    PIDFD_INFO_SIZE_VER2));
+	EXPECT_TRUE(i.mask & PIDFD_INFO_EXIT);
+	EXPECT_TRUE(i.mask & PIDFD_INFO_SUPPORTED_MASK);
+	EXPECT_EQ(always, i.supported_mask & always);
 }
 
 /* ---- exit information ------------------------------------------------- */
@@ -682,14 +839,29 @@ TEST_F(getinfo, zombie_has_creds_no_exit)
 	EXPECT_EQ(3, pidns_wait_status(self->c));
 }
 
+/* Our own cgroup v2 id, as PIDFD_GET_INFO gives it; 0 if it gives none. */
+static __u64 own_cgroupid(void)
+{
+	int fd = pidfd_of(getpid());
+	struct info i;
+
+	if (fd < 0 || get_info(fd, 0, &i))
+		i.mask = 0;
+	if (fd >= 0)
+		close(fd);
+	return i.mask & PIDFD_INFO_CGROUPID ? i.cgroupid : 0;
+}
+
 /*
  * Reap c (made by spawn_exiting()) and check what PIDFD_INFO_EXIT gives
- * with a struct of @size: mask EXIT without CREDS, the wait status.
+ * with a struct of @size: the wait status, and the mask EXIT and CGROUPID
+ * (the cgroup c exited in, ours, as upstream reports it), nothing else.
  */
 static void check_reaped_exit(struct __test_metadata *_metadata,
 			      struct _test_data_getinfo *self, size_t size,
 			      int status)
 {
+	__u64 cgroupid = own_cgroupid();
 	struct info i;
 	int st;
 
@@ -702,6 +874,14 @@ static void check_reaped_exit(struct __test_metadata *_metadata,
 		TH_LOG("exit_code 0x%x, wait status 0x%x", i.exit_code,
 		       status);
 	}
+	if (!cgroupid) {
+		EXPECT_EQ(PIDFD_INFO_EXIT, i.mask);
+		return;
+	}
+	EXPECT_EQ(PIDFD_INFO_EXIT | PIDFD_INFO_CGROUPID, i.mask) {
+		TH_LOG("reaped task's mask 0x%llx", (unsigned long long)i.mask);
+	}
+	EXPECT_EQ(cgroupid, i.cgroupid);
 }
 
 TEST_F(getinfo, reaped_exit_code)
@@ -942,6 +1122,147 @@ TEST_F(getinfo, thread_pidfd_exit)
 	EXPECT_FALSE(i.mask & PIDFD_INFO_CREDS);
 	EXPECT_TRUE(WIFEXITED(i.exit_code));
 	EXPECT_EQ(tg.code, WEXITSTATUS(i.exit_code));
+}
+
+/* ---- the uapi header ---------------------------------------------------- */
+
+/*
+ * <linux/pidfd.h> has what upstream's has for PIDFD_GET_INFO, so that a
+ * program written against upstream's header builds against ours: the
+ * mask bits, the three sizes, struct pidfd_info with every field at
+ * upstream's offset, and the ioctl number.  Checked when this file is
+ * built; the case fails if the header lacks any of it.
+ */
+TEST(uapi_header_matches_upstream)
+{
+#ifdef HEADER_HAS_VER2
+	static_assert(PIDFD_INFO_PID == 1UL << 0 &&
+		      PIDFD_INFO_CREDS == 1UL << 1 &&
+		      PIDFD_INFO_CGROUPID == 1UL << 2 &&
+		      PIDFD_INFO_EXIT == 1UL << 3 &&
+		      PIDFD_INFO_COREDUMP == 1UL << 4 &&
+		      PIDFD_INFO_SUPPORTED_MASK == 1UL << 5 &&
+		      PIDFD_INFO_COREDUMP_SIGNAL == 1UL << 6, "mask bits");
+	static_assert(PIDFD_INFO_SIZE_VER0 == 64 && PIDFD_INFO_SIZE_VER1 == 72 &&
+		      PIDFD_INFO_SIZE_VER2 == 80, "sizes");
+	static_assert(sizeof(struct pidfd_info) == PIDFD_INFO_SIZE_VER2,
+		      "struct pidfd_info is VER2");
+	static_assert(offsetof(struct pidfd_info, cgroupid) == 8 &&
+		      offsetof(struct pidfd_info, pid) == 16 &&
+		      offsetof(struct pidfd_info, fsgid) == 56 &&
+		      offsetof(struct pidfd_info, exit_code) == 60 &&
+		      offsetof(struct pidfd_info, coredump_mask) == 64 &&
+		      offsetof(struct pidfd_info, coredump_signal) == 68 &&
+		      offsetof(struct pidfd_info, supported_mask) == 72,
+		      "upstream's offsets");
+	static_assert(_IOC_TYPE(PIDFD_GET_INFO) == 0xFF &&
+		      _IOC_NR(PIDFD_GET_INFO) == 11 &&
+		      _IOC_DIR(PIDFD_GET_INFO) == (_IOC_READ | _IOC_WRITE) &&
+		      _IOC_SIZE(PIDFD_GET_INFO) == sizeof(struct pidfd_info),
+		      "PIDFD_GET_INFO is _IOWR(0xFF, 11, struct pidfd_info)");
+	EXPECT_EQ(PIDFD_INFO_SIZE_VER2, _IOC_SIZE(PIDFD_GET_INFO));
+#else
+	TH_LOG("<linux/pidfd.h> lacks upstream's newer PIDFD_INFO_ bits or sizes");
+	EXPECT_TRUE(false);
+#endif
+}
+
+/* ---- pidfd_open() of a thread ------------------------------------------ */
+
+struct lone_thread {
+	pthread_t leader;
+	int to_init[2];		/* the thread's tid */
+	int to_test[2];		/* its tid, then a byte: the leader is gone */
+	int go[2];		/* from the test: the leader exits */
+	int release[2];		/* from the test: the thread exits */
+};
+
+static void *lone_thread(void *arg)
+{
+	struct lone_thread *lt = arg;
+	pid_t tid = sys_gettid();
+
+	pidns_write_all(lt->to_init[1], &tid, sizeof(tid));
+	/* Returns once the leader's exit cleared its tid (mm_release()). */
+	pthread_join(lt->leader, NULL);
+	/* Its own number, the leader gone: still no pidfd of a process. */
+	CHILD_CHECK_ERR(sys_pidfd_open(tid, 0), ENOENT);
+	pidns_post_byte(lt->to_test[1]);
+	pidns_wait_byte(lt->release[0]);
+	syscall(SYS_exit, 0);
+	return NULL;
+}
+
+/*
+ * pidfd_open() without PIDFD_THREAD of a thread that does not lead its
+ * thread group is ENOENT, as newest upstream answers it (since about
+ * 6.15; 6.12 said EINVAL): by the thread's number inside a namespace's
+ * init and by its number outside, and, as upstream's pidfd_info_test
+ * checks it, once the group leader has exited before the thread.  With
+ * PIDFD_THREAD it opens; the leader's number opens without it, also
+ * while the leader is a zombie whose group lives on.
+ */
+TEST(pidfd_open_non_leader_thread_enoent)
+{
+	struct lone_thread lt;
+	pid_t init, inner, outer;
+	int procfd, fd;
+
+	PIDNS_REQUIRE();
+	procfd = pidns_proc_open();
+	ASSERT_GE(procfd, 0);
+	ASSERT_EQ(0, pidns_pipe(lt.to_init));
+	ASSERT_EQ(0, pidns_pipe(lt.to_test));
+	ASSERT_EQ(0, pidns_pipe(lt.go));
+	ASSERT_EQ(0, pidns_pipe(lt.release));
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		pthread_t t;
+
+		close(lt.go[1]);
+		close(lt.release[1]);
+		lt.leader = pthread_self();
+		CHILD_CHECK(pthread_create(&t, NULL, lone_thread, &lt) == 0);
+		CHILD_CHECK(pidns_read_all(lt.to_init[0], &inner,
+					   sizeof(inner)) == sizeof(inner));
+		CHILD_CHECK_ERR(sys_pidfd_open(inner, 0), ENOENT);
+		fd = sys_pidfd_open(inner, PIDFD_THREAD);
+		CHILD_CHECK(fd >= 0);
+		close(fd);
+		/* Now the test may look; the leader exits when it says. */
+		pidns_write_all(lt.to_test[1], &inner, sizeof(inner));
+		pidns_wait_byte(lt.go[0]);
+		syscall(SYS_exit, 0);
+	}
+	close(lt.to_init[0]);
+	close(lt.to_init[1]);
+	close(lt.to_test[1]);
+	close(lt.go[0]);
+	close(lt.release[0]);
+	ASSERT_EQ(sizeof(inner), pidns_read_all(lt.to_test[0], &inner,
+						sizeof(inner)));
+	ASSERT_EQ(1, pidns_proc_other_tids(procfd, init, &outer, 1));
+
+	errno = 0;
+	EXPECT_EQ(-1, sys_pidfd_open(outer, 0));
+	EXPECT_EQ(ENOENT, errno);
+	fd = sys_pidfd_open(outer, PIDFD_THREAD);
+	EXPECT_GE(fd, 0);
+	close(fd);
+
+	/* The leader exits; the thread checks, then so do we. */
+	close(lt.go[1]);
+	EXPECT_TRUE(pidns_wait_byte(lt.to_test[0]));
+	errno = 0;
+	EXPECT_EQ(-1, sys_pidfd_open(outer, 0));
+	EXPECT_EQ(ENOENT, errno);
+	fd = sys_pidfd_open(init, 0);
+	EXPECT_GE(fd, 0);
+	close(fd);
+
+	close(lt.release[1]);
+	EXPECT_EQ(0, pidns_wait_status(init));
 }
 
 TEST_HARNESS_MAIN

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kernel.pid_max per pid namespace (upstream 6.14): /proc/sys/kernel/pid_max
- * reads and writes the limit of the caller's active pid namespace; a new
- * namespace starts at PID_MAX_LIMIT whatever its parent's limit; a write
- * needs CAP_SYS_ADMIN over the namespace's owning user namespace and a
- * value in pid_max_min .. PID_MAX_LIMIT; numbers are allocated at every
- * level below that level's own limit, so an outer limit stops an inner
- * namespace whatever the inner one's; set_tid and ns_last_pid are checked
- * against the limit of their own level.
+ * reads and writes the limit of the active pid namespace of the task that
+ * opened it (an fd handed to a task elsewhere still acts on the opener's
+ * namespace); a new namespace starts at PID_MAX_LIMIT whatever its
+ * parent's limit; the file's mode alone decides who writes: the owner's
+ * bits for CAP_SYS_ADMIN over the namespace's owning user namespace or
+ * for that user namespace's root uid, and stat() shows that root as the
+ * owner; a value lies in pid_max_min .. PID_MAX_LIMIT; numbers are
+ * allocated at every level below that level's own limit, so an outer
+ * limit stops an inner namespace whatever the inner one's; set_tid and
+ * ns_last_pid are checked against the limit of their own level.
  *
  * Every case that writes a limit inside a namespace first checks that the
  * outer namespace's limit did not move (on 6.12 pid_max is one global
@@ -24,8 +27,8 @@
 #define PID_MAX		"/proc/sys/kernel/pid_max"
 #define NS_LAST_PID	"/proc/sys/kernel/ns_last_pid"
 #define RESERVED_PIDS	300
-/* pid_max_min: RESERVED_PIDS + 1 (include/linux/threads.h). */
-#define PIDMAX_MIN	(RESERVED_PIDS + 1)
+/* PIDS_PER_CPU_MIN (include/linux/threads.h): see pid_max_min(). */
+#define PIDS_PER_CPU_MIN	8
 /* PID_MAX_LIMIT without CONFIG_BASE_SMALL: 4M on 64-bit, else 32768. */
 #define PIDMAX_LIMIT	((int)(sizeof(long) > 4 ? 4 * 1024 * 1024 : 32768))
 
@@ -34,6 +37,52 @@
 
 /* The outer namespace's limit when the test started; read by children. */
 static int outer_limit;
+
+/* The lowest limit the kernel takes (pid_max_min); see pid_max_min(). */
+static int pidmax_min;
+
+/*
+ * The possible CPUs, counted from /sys/devices/system/cpu/possible
+ * ("0-3", "0,2-5"); sysconf()'s count if that cannot be read.
+ */
+static int possible_cpus(void)
+{
+	char buf[256], *p = buf, *end;
+	long lo, hi;
+	int n = 0;
+
+	if (pidns_read_file_at(AT_FDCWD, "/sys/devices/system/cpu/possible",
+			       buf, sizeof(buf)) <= 0)
+		return (int)sysconf(_SC_NPROCESSORS_CONF);
+	for (;;) {
+		lo = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		hi = lo;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtol(p, &end, 10);
+		}
+		n += hi - lo + 1;
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
+	return n > 0 ? n : (int)sysconf(_SC_NPROCESSORS_CONF);
+}
+
+/*
+ * pid_max_min: RESERVED_PIDS + 1, raised at boot to PIDS_PER_CPU_MIN
+ * numbers per possible CPU where that is more (kernel/pid.c,
+ * pid_idr_init()), so 301 only up to 37 possible CPUs.  Computed, as
+ * upstream's pid_max.c selftest does, not assumed.
+ */
+static int pid_max_min(void)
+{
+	int by_cpus = PIDS_PER_CPU_MIN * possible_cpus();
+
+	return by_cpus > RESERVED_PIDS + 1 ? by_cpus : RESERVED_PIDS + 1;
+}
 
 /* write() of @str to @path: 0, or the errno of the open or the write. */
 static int write_errno(const char *path, const char *str)
@@ -155,8 +204,9 @@ FIXTURE(pidmax) {
 FIXTURE_SETUP(pidmax)
 {
 	PIDNS_REQUIRE();
+	pidmax_min = pid_max_min();
 	self->outer = pidns_read_int(PID_MAX);
-	ASSERT_GE(self->outer, PIDMAX_MIN);
+	ASSERT_GE(self->outer, pidmax_min);
 	outer_limit = self->outer;
 }
 
@@ -309,15 +359,15 @@ TEST_F(pidmax, write_stays_in_namespace)
 
 static void write_range_body(void)
 {
-	static const long bad[] = { 0, -1, RESERVED_PIDS, PIDMAX_LIMIT + 1,
-				    PIDMAX_LIMIT * 2L };
+	const long bad[] = { 0, -1, RESERVED_PIDS, pidmax_min - 1,
+			     PIDMAX_LIMIT + 1, PIDMAX_LIMIT * 2L };
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
 		CHILD_CHECK(write_int_errno(PID_MAX, bad[i]) == EINVAL);
 		CHILD_CHECK(pidns_read_int(PID_MAX) == 1000);
 	}
-	CHILD_CHECK(write_int_errno(PID_MAX, PIDMAX_MIN) == 0);
-	CHILD_CHECK(pidns_read_int(PID_MAX) == PIDMAX_MIN);
+	CHILD_CHECK(write_int_errno(PID_MAX, pidmax_min) == 0);
+	CHILD_CHECK(pidns_read_int(PID_MAX) == pidmax_min);
 	CHILD_CHECK(write_int_errno(PID_MAX, PIDMAX_LIMIT) == 0);
 	CHILD_CHECK(pidns_read_int(PID_MAX) == PIDMAX_LIMIT);
 	/* Above the parent's limit is fine: the bounds are the global ones. */
@@ -328,8 +378,9 @@ static void write_range_body(void)
 }
 
 /*
- * The value must lie in pid_max_min (301) .. PID_MAX_LIMIT, EINVAL
- * otherwise with the limit unchanged; not bounded by the parent's limit.
+ * The value must lie in pid_max_min (301, or 8 per possible CPU if that
+ * is more) .. PID_MAX_LIMIT, EINVAL otherwise with the limit unchanged;
+ * not bounded by the parent's limit.
  */
 TEST_F(pidmax, write_range)
 {
@@ -453,13 +504,13 @@ TEST_F(pidmax, userns_root_cannot_write_outer_limit)
 
 /*
  * The root uid of the owning user namespace without CAP_SYS_ADMIN (gone
- * from the bounding, effective and permitted sets): the file's mode, the
- * owner's bits for that uid, lets it open the file for writing, but the
- * write is EPERM (the handler's capability check, unlike the EACCES at
- * open() of a task the mode refuses), and a read shows the namespace's
- * limit, @limit, unchanged by the write.  Returns the child's status.
+ * from the bounding, effective and permitted sets): the file's mode gives
+ * that uid the owner's bits, and the mode is all upstream checks (6.12
+ * too, for its one global file), so it opens the file for writing and the
+ * write works: the namespace's limit reads @val.  Returns the child's
+ * status.
  */
-static int root_uid_without_cap(int val, int limit)
+static int root_uid_without_cap(int val)
 {
 	static const int cap = CAP_SYS_ADMIN_BIT;
 	char buf[32];
@@ -477,9 +528,10 @@ static int root_uid_without_cap(int val, int limit)
 		fd = open(PID_MAX, O_WRONLY | O_CLOEXEC);
 		CHILD_CHECK(fd >= 0);
 		snprintf(buf, sizeof(buf), "%d", val);
-		CHILD_CHECK_ERR(write(fd, buf, strlen(buf)), EPERM);
+		CHILD_CHECK(write(fd, buf, strlen(buf)) ==
+			    (ssize_t)strlen(buf));
 		close(fd);
-		CHILD_CHECK(pidns_read_int(PID_MAX) == limit);
+		CHILD_CHECK(pidns_read_int(PID_MAX) == val);
 		_exit(0);
 	}
 	return pidns_wait_status(c);
@@ -487,22 +539,23 @@ static int root_uid_without_cap(int val, int limit)
 
 static void root_uid_without_cap_body(void)
 {
-	CHILD_CHECK(root_uid_without_cap(2000, 1000) == 0);
-	CHILD_CHECK(pidns_read_int(PID_MAX) == 1000);
+	CHILD_CHECK(root_uid_without_cap(2000) == 0);
+	CHILD_CHECK(pidns_read_int(PID_MAX) == 2000);
 }
 
 /*
- * root_uid_without_cap() in the test's namespace and in a child one whose
- * init set its limit to 1000: open for writing works, the write is
- * EPERM, the limit stays.
+ * root_uid_without_cap() in the test's namespace (the fixture puts the
+ * limit back) and in a child one whose init set its limit to 1000: the
+ * write works, there and only there.
  */
-TEST_F(pidmax, root_uid_without_cap_write_eperm)
+TEST_F(pidmax, root_uid_without_cap_writes)
 {
 	int val = self->outer < PIDMAX_LIMIT ? self->outer + 1 :
 						    self->outer - 1;
 
-	EXPECT_EQ(0, root_uid_without_cap(val, self->outer));
-	EXPECT_EQ(self->outer, pidns_read_int(PID_MAX));
+	EXPECT_EQ(0, root_uid_without_cap(val));
+	EXPECT_EQ(val, pidns_read_int(PID_MAX));
+	ASSERT_EQ(0, write_int_errno(PID_MAX, self->outer));
 	EXPECT_EQ(0, run_limited(_metadata, self->outer, 1000,
 				 root_uid_without_cap_body));
 	EXPECT_EQ(self->outer, pidns_read_int(PID_MAX));
@@ -511,8 +564,7 @@ TEST_F(pidmax, root_uid_without_cap_write_eperm)
 /*
  * The same for the root of a user namespace of its own (uid 65534
  * outside) in a pid namespace made there: its init sets the limit, a
- * child without CAP_SYS_ADMIN, still uid 0 there, opens the file for
- * writing and gets EPERM from the write.
+ * child without CAP_SYS_ADMIN, still uid 0 there, writes it too.
  */
 static void userns_root_uid_without_cap_body(void)
 {
@@ -529,7 +581,7 @@ static void userns_root_uid_without_cap_body(void)
 	CHILD_CHECK(pidns_wait_status(init) == 0);
 }
 
-TEST_F(pidmax, userns_root_uid_without_cap_write_eperm)
+TEST_F(pidmax, userns_root_uid_without_cap_writes)
 {
 	int st = in_own_userns(userns_root_uid_without_cap_body);
 
@@ -587,6 +639,273 @@ TEST_F(pidmax, outer_limit_still_works)
 	EXPECT_EQ(val, pidns_read_int(PID_MAX));
 	ASSERT_EQ(0, write_int_errno(PID_MAX, self->outer));
 	EXPECT_EQ(self->outer, pidns_read_int(PID_MAX));
+}
+
+/* ---- an open file: the opener's namespace ---------------------------- */
+
+/* pread() of a pid_max fd from offset 0: the value, or -errno. */
+static int fd_read_limit(int fd)
+{
+	char buf[32];
+	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (len < 0)
+		return -errno;
+	buf[len] = '\0';
+	return atoi(buf);
+}
+
+/*
+ * pwrite() of @val to a pid_max fd at offset 0 (a write at another offset
+ * is ignored, sysctl_writes_strict): 0, or the errno.
+ */
+static int fd_write_limit(int fd, int val)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof(buf), "%d", val);
+	ssize_t ret = pwrite(fd, buf, len, 0);
+
+	if (ret == len)
+		return 0;
+	return ret < 0 ? errno : EIO;
+}
+
+/*
+ * An init of a namespace of its own that opened kernel.pid_max for
+ * reading and writing and handed the fd to the test: the namespace is
+ * owned by the test's user namespace, or with @own_userns by a user
+ * namespace of uid 65534's own (root there, mapped to 65534).
+ */
+struct opener {
+	pid_t child;	/* the test's child: the init's parent */
+	int fd;		/* the init's kernel.pid_max, received */
+	int uid, gid;	/* stat() of the file, as the init sees it */
+	int go;		/* a byte: the init reports its limit, and exits */
+	int res;	/* the init's reports */
+};
+
+static __noreturn void opener_init(int sk, int go, int res)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(PID_MAX, O_RDWR | O_CLOEXEC);
+	CHILD_CHECK(fd >= 0);
+	CHILD_CHECK(fstat(fd, &st) == 0);
+	CHILD_CHECK(pidns_send_fd(sk, fd) == 0);
+	close(fd);
+	pidns_send_int(res, st.st_uid);
+	pidns_send_int(res, st.st_gid);
+	CHILD_CHECK(pidns_wait_byte(go));
+	pidns_send_int(res, pidns_read_int(PID_MAX));
+	_exit(0);
+}
+
+/* 0, or KSFT_SKIP without unprivileged user namespaces, or -1. */
+static int opener_start(struct opener *o, bool own_userns)
+{
+	int sk[2], go[2], res[2];
+	pid_t init;
+
+	o->fd = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sk) ||
+	    pidns_pipe(go) || pidns_pipe(res))
+		return -1;
+	o->child = fork();
+	if (o->child < 0)
+		return -1;
+	if (o->child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(go[1]);
+		close(res[0]);
+		if (own_userns && enter_own_userns(65534))
+			_exit(KSFT_SKIP);
+		CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
+		init = fork();
+		CHILD_CHECK(init >= 0);
+		if (init == 0)
+			opener_init(sk[1], go[0], res[1]);
+		_exit(pidns_wait_status(init));
+	}
+	close(sk[1]);
+	close(go[0]);
+	close(res[1]);
+	o->go = go[1];
+	o->res = res[0];
+	o->fd = pidns_recv_fd(sk[0]);
+	close(sk[0]);
+	if (o->fd < 0 || pidns_recv_int(o->res, &o->uid) ||
+	    pidns_recv_int(o->res, &o->gid)) {
+		int st = pidns_wait_status(o->child);
+
+		return st == KSFT_SKIP ? KSFT_SKIP : -1;
+	}
+	return 0;
+}
+
+/* The init's limit, read by the init; it then exits.  -1 on error. */
+static int opener_limit(struct opener *o)
+{
+	int v = -1;
+
+	if (pidns_post_byte(o->go) || pidns_recv_int(o->res, &v))
+		return -1;
+	return v;
+}
+
+/* The status of the init's parent, which exits with the init's. */
+static int opener_end(struct opener *o)
+{
+	close(o->go);
+	close(o->res);
+	if (o->fd >= 0)
+		close(o->fd);
+	return pidns_wait_status(o->child);
+}
+
+/*
+ * An fd a container hands to a privileged helper outside acts on the
+ * container's limit, not on the helper's, as upstream binds the file to
+ * its opener's namespace: the helper reads the container's value through
+ * it, and its write changes the container's limit and leaves its own.
+ */
+TEST_F(pidmax, fd_passed_out_acts_on_openers_namespace)
+{
+	struct opener o;
+
+	ASSERT_EQ(0, opener_start(&o, false));
+	EXPECT_EQ(PIDMAX_LIMIT, fd_read_limit(o.fd));
+	EXPECT_EQ(0, fd_write_limit(o.fd, 1000));
+	EXPECT_EQ(1000, fd_read_limit(o.fd));
+	EXPECT_EQ(self->outer, pidns_read_int(PID_MAX)) {
+		TH_LOG("the write through the container's fd changed the helper's limit");
+	}
+	EXPECT_EQ(1000, opener_limit(&o));
+	EXPECT_EQ(0, opener_end(&o));
+}
+
+static void fd_passed_in_body(int fd, int val)
+{
+	/* What the helper's fd holds is the helper's limit, not ours. */
+	CHILD_CHECK(fd_read_limit(fd) == outer_limit);
+	CHILD_CHECK(fd_write_limit(fd, val) == 0);
+	CHILD_CHECK(fd_read_limit(fd) == val);
+	CHILD_CHECK(pidns_read_int(PID_MAX) == PIDMAX_LIMIT);
+}
+
+/*
+ * The other way: the test's fd, handed to the (privileged) init of a
+ * namespace below, reads and writes the test's limit (the fixture puts
+ * it back), and the init's own limit stays.
+ */
+TEST_F(pidmax, fd_passed_in_acts_on_openers_namespace)
+{
+	int val = self->outer < PIDMAX_LIMIT ? self->outer + 1 :
+						    self->outer - 1;
+	int sk[2], fd;
+	pid_t init;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sk));
+	init = pidns_fork();
+	ASSERT_GE(init, 0);
+	if (init == 0) {
+		close(sk[0]);
+		fd = pidns_recv_fd(sk[1]);
+		CHILD_CHECK(fd >= 0);
+		fd_passed_in_body(fd, val);
+		_exit(0);
+	}
+	close(sk[1]);
+	fd = open(PID_MAX, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, pidns_send_fd(sk[0], fd));
+	close(fd);
+	close(sk[0]);
+	EXPECT_EQ(0, pidns_wait_status(init));
+	EXPECT_EQ(val, pidns_read_int(PID_MAX));
+}
+
+/* Fork a process as @uid, no capability, that writes through @fd. */
+static int write_as_uid(int fd, uid_t uid, int val)
+{
+	int res[2], err = -1;
+	pid_t c;
+
+	if (pidns_pipe(res))
+		return -1;
+	c = fork();
+	if (c < 0)
+		return -1;
+	if (c == 0) {
+		close(res[0]);
+		CHILD_CHECK(pidns_drop_to_uid(uid) == 0);
+		pidns_send_int(res[1], fd_write_limit(fd, val));
+		/* Reading needs no more than the others' bits. */
+		CHILD_CHECK(fd_read_limit(fd) > 0);
+		_exit(0);
+	}
+	close(res[1]);
+	if (pidns_recv_int(res[0], &err))
+		err = -1;
+	close(res[0]);
+	if (pidns_wait_status(c))
+		return -1;
+	return err;
+}
+
+/*
+ * Whoever writes through an open file is checked at the write, with the
+ * writer's credentials against the owner of the file's namespace, not of
+ * the writer's: a container owned by uid 65534's user namespace hands its
+ * fd out; uid 65533 without capabilities gets EPERM, uid 65534 (the
+ * owner of that user namespace, so capable in it) and the test's root
+ * may write, and the writes set the container's limit.
+ */
+TEST_F(pidmax, fd_passed_write_checked_against_openers_owner)
+{
+	struct opener o;
+	int st;
+
+	st = opener_start(&o, true);
+	if (st == KSFT_SKIP)
+		SKIP(return, "unprivileged user namespaces not allowed");
+	ASSERT_EQ(0, st);
+	EXPECT_EQ(EPERM, write_as_uid(o.fd, 65533, 1000));
+	EXPECT_EQ(PIDMAX_LIMIT, fd_read_limit(o.fd));
+	EXPECT_EQ(0, write_as_uid(o.fd, 65534, 2000));
+	EXPECT_EQ(2000, fd_read_limit(o.fd));
+	EXPECT_EQ(0, fd_write_limit(o.fd, 1000));
+	EXPECT_EQ(self->outer, pidns_read_int(PID_MAX));
+	EXPECT_EQ(1000, opener_limit(&o));
+	EXPECT_EQ(0, opener_end(&o));
+}
+
+/*
+ * stat() shows the file as owned by the root of its namespace's owning
+ * user namespace: inside a namespace owned by uid 65534's own user
+ * namespace, root (0, 0) there; the same fd seen from the test, 65534;
+ * the test's own file, root.
+ */
+TEST_F(pidmax, stat_owner_is_owners_root)
+{
+	struct opener o;
+	struct stat st;
+	int ret;
+
+	ret = opener_start(&o, true);
+	if (ret == KSFT_SKIP)
+		SKIP(return, "unprivileged user namespaces not allowed");
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, o.uid);
+	EXPECT_EQ(0, o.gid);
+	ASSERT_EQ(0, fstat(o.fd, &st));
+	EXPECT_EQ(65534, st.st_uid);
+	EXPECT_EQ(65534, st.st_gid);
+	ASSERT_EQ(0, stat(PID_MAX, &st));
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
+	EXPECT_EQ(PIDMAX_LIMIT, opener_limit(&o));
+	EXPECT_EQ(0, opener_end(&o));
 }
 
 /* ---- allocation ------------------------------------------------------- */

@@ -698,8 +698,11 @@ static void op_lookup(void)
 	pidfd = sys_pidfd_open(nr, 0);
 	count(K_PIDFD_OPEN);
 	if (pidfd < 0) {
-		/* EINVAL: found, but its task is already unhashed. */
-		if (errno != ESRCH && errno != EINVAL)
+		/*
+		 * EINVAL: found, but its task is already unhashed; ENOENT:
+		 * a thread that does not lead its group.
+		 */
+		if (errno != ESRCH && errno != EINVAL && errno != ENOENT)
 			violation("pidfd_open(%d) at level 0: %s", nr,
 				  strerror(errno));
 		return;
@@ -1059,7 +1062,8 @@ static void inner_lookups(int level)
 		pidfd = sys_pidfd_open(nr, 0);
 		count(K_PIDFD_OPEN);
 		if (pidfd < 0) {
-			if (errno != ESRCH && errno != EINVAL)
+			if (errno != ESRCH && errno != EINVAL &&
+			    errno != ENOENT)
 				violation("pidfd_open(%d) at level %d: %s", nr,
 					  level, strerror(errno));
 			continue;

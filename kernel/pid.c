@@ -854,10 +854,17 @@ struct pid *alloc_pid(struct pid_namespace *ns, pid_t *set_tid,
  * refuses a child whose pid was taken just before, in @ns or in a
  * namespace below it (see pid_namespaces_open()).
  *
- * Context: Process context, no locks held.
+ * Context: Process context, no locks held; takes tasklist_lock for reading
+ * and @ns's map lock.
  */
 void disable_pid_allocation(struct pid_namespace *ns)
 {
+	/*
+	 * Not while copy_process() is between pid_namespaces_open() and
+	 * attaching its child: a child is attached only if every level
+	 * of its pid is open then (attach_pid() checks it).
+	 */
+	guard(read_lock)(&tasklist_lock);
 	xa_lock_irq(&ns->pidmap);
 	WRITE_ONCE(ns->pid_allocated, ns->pid_allocated & ~PIDNS_ADDING);
 	xa_unlock_irq(&ns->pidmap);
@@ -1420,18 +1427,27 @@ static int pidfd_install_new(struct pid *pid, unsigned int flags)
 }
 
 /*
- * Is @pid the thread id of a thread that does not lead its group?  Under
- * tasklist_lock, which unlinks a leader from its thread id and its group
- * id at once, so that a leader being reaped is not taken for one.
+ * Why a pidfd cannot be had for @pid, as newest upstream answers (since
+ * about 6.15; 6.12 said -EINVAL for both): -ESRCH if it has no task any
+ * more (a group leader reaped while its group id lives on, say), -ENOENT
+ * for a thread that does not lead its group, without %PIDFD_THREAD.
+ * Under tasklist_lock, which unlinks a leader from its thread id and its
+ * group id at once, so that a leader being reaped is not taken for a
+ * thread.
+ *
+ * Return: 0 if a pidfd may be made, or the errno above.
  */
-static bool pid_is_thread_only(struct pid *pid)
+static int pidfd_open_refusal(struct pid *pid, unsigned int flags)
 {
-	/* A group leader, the usual case, needs no lock. */
+	/* A live group leader, the usual case, needs no lock. */
 	if (pid_has_task(pid, PIDTYPE_TGID))
-		return false;
+		return 0;
 	guard(read_lock)(&tasklist_lock);
-	return pid_has_task(pid, PIDTYPE_PID) &&
-	       !pid_has_task(pid, PIDTYPE_TGID);
+	if (!pid_has_task(pid, PIDTYPE_PID))
+		return -ESRCH;
+	if (!(flags & PIDFD_THREAD) && !pid_has_task(pid, PIDTYPE_TGID))
+		return -ENOENT;
+	return 0;
 }
 
 /**
@@ -1440,14 +1456,10 @@ static bool pid_is_thread_only(struct pid *pid)
  * @flags: %PIDFD_NONBLOCK, and %PIDFD_THREAD to allow a thread that is
  *	not a group leader.
  *
- * Without %PIDFD_THREAD, a thread that is not a group leader is -ENOENT,
- * as newest upstream answers (since about 6.15, with PIDFD_INFO_EXIT);
- * 6.12 said -EINVAL.
- *
  * Return: A close-on-exec file descriptor, or -EINVAL for bad @flags or
- * @pid, -ESRCH if no such process is visible, -ENOENT for a thread that
- * is not a group leader without %PIDFD_THREAD, or an error from
- * pidfd_prepare().
+ * @pid, -ESRCH if no such process is visible or it has been reaped,
+ * -ENOENT for a thread that is not a group leader without %PIDFD_THREAD
+ * (see pidfd_open_refusal()), or an error from pidfd_prepare().
  */
 SYSCALL_DEFINE2(pidfd_open, pid_t, pid, unsigned int, flags)
 {
@@ -1461,10 +1473,13 @@ SYSCALL_DEFINE2(pidfd_open, pid_t, pid, unsigned int, flags)
 	target = find_get_pid(pid);
 	if (!target)
 		return -ESRCH;
-	if (!(flags & PIDFD_THREAD) && pid_is_thread_only(target))
-		fd = -ENOENT;
-	else
+	fd = pidfd_open_refusal(target, flags);
+	if (!fd) {
 		fd = pidfd_install_new(target, flags);
+		/* @flags are good: the task was reaped since we looked. */
+		if (fd == -EINVAL)
+			fd = -ESRCH;
+	}
 	put_pid(target);
 	return fd;
 }
@@ -1656,6 +1671,11 @@ static void pid_max_unregister(struct pid_max_sysctl *sysctl)
  * yet: called by the sysctl core before pid_max_lookup().  The caller
  * lives in the namespace, so the namespace cannot be released meanwhile
  * (see pid_max_sysctl_retire()).
+ *
+ * Context: Process context, may sleep: the sysctl core calls this without
+ * sysctl_lock, with the link into the root in use.  (pid_max_lookup() and
+ * pid_max_is_seen() run under sysctl_lock and do not sleep.)
+ * Return: 0, or -ENOMEM if the table could not be made.
  */
 static int pid_max_prepare(struct ctl_table_root *root)
 {

@@ -1265,4 +1265,53 @@ TEST(pidfd_open_non_leader_thread_enoent)
 	EXPECT_EQ(0, pidns_wait_status(init));
 }
 
+/*
+ * A reaped task's pid stays findable while another task uses it as its
+ * process group: here a group leader reaped while a member of its group
+ * lives.  pidfd_open() of it is ESRCH, with and without PIDFD_THREAD, as
+ * newest upstream answers; 6.12 said EINVAL.
+ */
+TEST(pidfd_open_reaped_group_leader_esrch)
+{
+	pid_t leader, member;
+	int up[2], hold[2];
+
+	PIDNS_REQUIRE();
+	ASSERT_EQ(0, pidns_pipe(up));
+	ASSERT_EQ(0, pidns_pipe(hold));
+	leader = fork();
+	ASSERT_GE(leader, 0);
+	if (leader == 0) {
+		close(up[0]);
+		close(hold[1]);
+		CHILD_CHECK(setpgid(0, 0) == 0);
+		member = fork();
+		CHILD_CHECK(member >= 0);
+		if (member == 0) {
+			/*
+			 * Keeps the group, and so the leader's pid, alive
+			 * until the test closes hold (or dies).
+			 */
+			pidns_wait_byte(hold[0]);
+			_exit(0);
+		}
+		CHILD_CHECK(pidns_send_int(up[1], member) == 0);
+		_exit(0);
+	}
+	close(up[1]);
+	close(hold[0]);
+	ASSERT_EQ(0, pidns_recv_int(up[0], &member));
+	ASSERT_EQ(0, pidns_wait_status(leader));
+	ASSERT_EQ(leader, getpgid(member));
+
+	errno = 0;
+	EXPECT_EQ(-1, sys_pidfd_open(leader, 0));
+	EXPECT_EQ(ESRCH, errno);
+	errno = 0;
+	EXPECT_EQ(-1, sys_pidfd_open(leader, PIDFD_THREAD));
+	EXPECT_EQ(ESRCH, errno);
+
+	close(hold[1]);
+}
+
 TEST_HARNESS_MAIN

@@ -729,6 +729,9 @@ def check_patch(pidns, index, path, args, state):
     log = os.path.join(LOGS, f"{tag}-build.log")
     open(log, "w").close()
     t = time.monotonic()
+    if any(os.path.basename(f).startswith("Kconfig") for f in touched):
+        # The patch may define an option the guest config asks for.
+        pidns.merge_fragments(KERNEL, CONFIG, log, partial=True)
     rc = pidns.sh(["make", "-C", SRC, f"O={obj}", "ARCH=x86_64",
                    "CC=ccache gcc", "HOSTCC=ccache gcc",
                    f"-j{os.cpu_count()}", "bzImage"],
@@ -808,7 +811,7 @@ def full_check(args):
         return base_repo(pidns)
     repo()
     if not args.no_build:
-        pidns.configure(KERNEL, CONFIG)
+        pidns.configure(KERNEL, CONFIG, partial=True)
     rows = []
     state = {"series_c": set(), "last": None, "built": True}
     for i, p in enumerate(paths, 1):

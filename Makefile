@@ -20,6 +20,9 @@
 #                            fork takes (LOCKHOLD_ARGS, see lockhold.py)
 #   make bench-exact         exact instructions per function of a
 #                            benchmark loop (EXACT_ARGS, see exact.py)
+#   make users-build         every .c file that uses a name the series
+#                            changes, compiled with allmodconfig:
+#                            out/users-build.md (USERS_BUILD_ARGS=--list)
 #   make harness-test        the harness's own unit tests (no kernel needed)
 #   make clean               remove build/ and out/
 
@@ -38,6 +41,8 @@ PROFILE_ARGS ?=
 LOCKHOLD_ARGS ?=
 # make bench-exact's options, e.g. --run "clone_vm 31 20000 1".
 EXACT_ARGS ?=
+# make users-build's options, e.g. --list, --no-cross, --only changed.
+USERS_BUILD_ARGS ?=
 PYTHON ?= python3
 HARNESS := $(PYTHON) harness/pidns.py
 
@@ -81,6 +86,11 @@ bench-lockhold:
 
 bench-exact:
 	$(PYTHON) harness/bench/exact.py $(EXACT_ARGS)
+
+# Not part of make check: an allmodconfig build (see README.md).
+.PHONY: users-build
+users-build: harness-test
+	$(PYTHON) harness/users_build.py $(USERS_BUILD_ARGS)
 
 harness-test:
 	$(PYTHON) -m unittest discover -s harness -p '*_test.py' -q

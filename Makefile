@@ -10,6 +10,13 @@
 #   make fuzz                trinity on the pid syscalls for 10 minutes
 #   make shell               an interactive busybox shell in the guest
 #   make series              out/series/: the git am-able patch series
+#   make series-fold         an edit of an owned file into the last patch
+#                            that touches it
+#   make series-export       build/series-git: the base and a branch with
+#                            one commit per step, for git rebase -i
+#                            (FORCE=1 throws away work not imported)
+#   make series-import       that branch back into patches/ and the owned
+#                            files (FORCE=1 overwrites edits made since)
 #   make series-check        every patch of out/series on the full base:
 #                            applies, builds, checkpatch, sparse, W=1, cross
 #   make bench               stock against ours, non-debug kernels, in QEMU:
@@ -35,6 +42,9 @@ STRESS_SECONDS ?= 600
 FUZZ_SECONDS ?= 600
 # make series-check's options, e.g. "--from 3 --to 5", "--no-build".
 SERIES_CHECK_ARGS ?=
+# make series-export FORCE=1: overwrite a branch with work not imported;
+# make series-import FORCE=1: overwrite edits made in the repository since.
+FORCE ?=
 # make bench-profile's options, e.g. --run "ns_create 100000 1 unshare".
 PROFILE_ARGS ?=
 # make bench-lockhold's options, e.g. --iters 5000 --kernels ours.
@@ -46,7 +56,8 @@ USERS_BUILD_ARGS ?=
 PYTHON ?= python3
 HARNESS := $(PYTHON) harness/pidns.py
 
-.PHONY: all run check stress fuzz shell series series-check bench \
+.PHONY: all run check stress fuzz shell series series-fold series-export \
+	series-import series-check bench \
 	bench-profile bench-lockhold bench-exact harness-test clean
 
 all: run
@@ -71,6 +82,15 @@ shell:
 
 series:
 	$(HARNESS) series
+
+series-fold:
+	$(HARNESS) series-fold
+
+series-export:
+	$(HARNESS) series-export $(if $(filter 1,$(FORCE)),--force)
+
+series-import:
+	$(HARNESS) series-import $(if $(filter 1,$(FORCE)),--force)
 
 series-check: harness-test
 	$(PYTHON) harness/series_check.py $(SERIES_CHECK_ARGS)

@@ -14,7 +14,8 @@ rebuilds only what depends on it.
     harness/pidns.py stress | fuzz [--seconds N] [--kernel ...]
         (fuzz: FUZZ_SEED=N in the environment repeats pidfuzz's programs)
     harness/pidns.py run | shell [--kernel ...]
-    harness/pidns.py series
+    harness/pidns.py series | series-fold
+    harness/pidns.py series-export | series-import [--force]
 
 The Makefile at the top of the repository wraps these.
 """
@@ -277,24 +278,19 @@ def assemble():
     The tree is a copy of the base made once.  Each run puts the base
     versions of every file we own or patch (or did last time) in a small
     staging tree, goes down the series there (applying each patch, laying
-    each commit's owned files), and copies into the real tree only what
-    differs: make then rebuilds only what a change really touched.
+    each commit's owned files), checks that it ends at the owned files,
+    and copies into the real tree only what differs: make then rebuilds
+    only what a change really touched.
     """
     base = src_dir("stock")
     tree = src_dir("ours")
     manifest = os.path.join(BUILD, "ours", "manifest")
-    if not os.path.isdir(tree):
-        tmp = tree + ".tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        os.makedirs(os.path.dirname(tmp), exist_ok=True)
-        sh(["cp", "-a", base, tmp])
-        os.rename(tmp, tree)
-        write_stamp(manifest, "")
-    steps = series_steps()
-    touched = set()
-    for step in steps:
-        touched |= set(step.files)
-    previous = set((read_stamp(manifest) or "").split())
+    fresh = not os.path.isdir(tree)
+    owned = owned_files()
+    steps = series.steps(REPO, owned, PhaseError)
+    touched = series.touched(steps)
+    previous = set() if fresh else \
+        set((read_stamp(manifest) or "").split())
     stage = os.path.join(BUILD, "ours", "stage")
     shutil.rmtree(stage, ignore_errors=True)
     for rel in touched | previous:
@@ -313,6 +309,15 @@ def assemble():
             os.makedirs(os.path.dirname(os.path.join(stage, rel)),
                         exist_ok=True)
             shutil.copy2(os.path.join(REPO, rel), os.path.join(stage, rel))
+    # Before build/ours/src is made or changed: what is tested is the
+    # series' end, and that must be the owned files.
+    series.check_end(REPO, stage, owned, steps, PhaseError)
+    if fresh:
+        tmp = tree + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(os.path.dirname(tmp), exist_ok=True)
+        sh(["cp", "-a", base, tmp])
+        os.rename(tmp, tree)
     changed = 0
     for rel in sorted(touched | previous):
         staged, live = os.path.join(stage, rel), os.path.join(tree, rel)
@@ -1492,11 +1497,58 @@ def cmd_series(args):
     make_series()
 
 
+# make series-export's repository: the whole base and branch pidns, for
+# git rebase -i; make series-import reads it back.
+SERIES_GIT = os.path.join(BUILD, "series-git")
+
+
+@phase("series-fold: the owned files into the last patch touching each")
+def fold_series():
+    series.fold(REPO, src_dir("stock"), owned_files(), say, PhaseError)
+
+
+@phase("series-export: build/series-git, the base and branch pidns")
+def export_series(force):
+    import series_git
+    base_id = read_stamp(os.path.join(BUILD, "stock", "base.stamp")) or ""
+    series_git.export(REPO, src_dir("stock"), base_id, SERIES_GIT,
+                      owned_files(), force, say, PhaseError)
+
+
+@phase("series-import: branch pidns of build/series-git into the repo")
+def import_series(force):
+    import series_git
+    series_git.import_branch(REPO, src_dir("stock"), SERIES_GIT,
+                             owned_files, force, say, PhaseError)
+
+
+def cmd_series_fold(args):
+    setup()
+    unpack_base()
+    fold_series()
+
+
+def cmd_series_export(args):
+    import series_git
+    setup()
+    unpack_base()
+    export_series(args.force)
+    print(series_git.WORKFLOW.format(tree=os.path.relpath(SERIES_GIT, REPO)),
+          flush=True)
+
+
+def cmd_series_import(args):
+    setup()
+    unpack_base()
+    import_series(args.force)
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["check", "run", "shell", "series",
-                                        "stress", "fuzz"])
+                                        "series-fold", "series-export",
+                                        "series-import", "stress", "fuzz"])
     ap.add_argument("--kernel", choices=["ours", "stock"], default="ours")
     ap.add_argument("--config", choices=sorted(CONFIGS), default="debug")
     ap.add_argument("--tests", default="",
@@ -1512,11 +1564,17 @@ def main(argv):
                          "its default ones (repeatable)")
     ap.add_argument("--seconds", type=int, default=600,
                     help="stress, fuzz: how long to run (default 600)")
+    ap.add_argument("--force", action="store_true",
+                    help="series-export: overwrite the branch even when it "
+                         "has commits not imported; series-import: "
+                         "overwrite edits made in the repository since")
     args = ap.parse_args(argv)
     os.makedirs(LOGS, exist_ok=True)
     try:
         {"check": cmd_check, "run": cmd_run, "shell": cmd_shell,
-         "series": cmd_series, "stress": cmd_stress,
+         "series": cmd_series, "series-fold": cmd_series_fold,
+         "series-export": cmd_series_export,
+         "series-import": cmd_series_import, "stress": cmd_stress,
          "fuzz": cmd_fuzz}[args.command](args)
     except PhaseError:
         say(f"{args.command}: FAILED")

@@ -532,18 +532,7 @@ def base_repo(pidns):
     pidns.say("  copying the base into a git repository, once "
               "(a minute or two)")
     shutil.rmtree(SRC, ignore_errors=True)
-    tmp = SRC + ".tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(WORK, exist_ok=True)
-    pidns.sh(["cp", "-a", STOCK, tmp])
-    for args in (("init", "-q"), ("config", "gc.auto", "0"),
-                 ("add", "-A", "-f"),
-                 ("commit", "-q", "-m", "linux-source-6.12 base")):
-        res = _git(tmp, *args)
-        if res.returncode:
-            raise pidns.PhaseError(f"git {args[0]}: {res.stderr}")
-    commit = _git(tmp, "rev-parse", "HEAD").stdout.strip()
-    os.rename(tmp, SRC)
+    commit = series.full_base(STOCK, SRC, pidns.PhaseError)
     pidns.write_stamp(stamp, f"{want} {commit}")
     return commit
 

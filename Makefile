@@ -6,6 +6,9 @@
 #   make check KERNEL=stock  the same tests on the unmodified base
 #   make check TESTS=pidns,proc/self   only these suites or programs
 #   make check CONFIG=rt     the same on PREEMPT_RT (CONFIG=kcsan: KCSAN)
+#   make check STEP=N        the tree of the first N steps of patches/series
+#                            (or STEP=a mail's file name), in build/step/:
+#                            its pidns programs, pid_namespace, pidfd, clone3
 #   make stress              pidns_stress for 10 minutes on the debug kernel
 #   make fuzz                trinity on the pid syscalls for 10 minutes
 #   make shell               an interactive busybox shell in the guest
@@ -36,6 +39,9 @@
 KERNEL ?= ours
 CONFIG ?= debug
 TESTS ?=
+# make check STEP=N: only the first N steps of patches/series (a number, a
+# mail's file name or @name); see README.md, "Booting one step".
+STEP ?=
 # One program's arguments for this run, "suite/program=ARGUMENTS".
 TEST_ARGS ?=
 STRESS_SECONDS ?= 600
@@ -67,7 +73,8 @@ run:
 
 check: harness-test
 	$(HARNESS) check --kernel $(KERNEL) --config $(CONFIG) --tests "$(TESTS)" \
-		$(if $(TEST_ARGS),--args "$(TEST_ARGS)")
+		$(if $(TEST_ARGS),--args "$(TEST_ARGS)") \
+		$(if $(STEP),--step "$(STEP)")
 
 stress: harness-test
 	$(HARNESS) stress --kernel $(KERNEL) --config $(CONFIG) \

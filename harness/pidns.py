@@ -11,6 +11,8 @@ in build/ (ignored by git) and is reused: a change to one owned file
 rebuilds only what depends on it.
 
     harness/pidns.py check [--kernel ours|stock] [--config debug|rt|kcsan|...]
+    harness/pidns.py check --step N|NAME [--step-subject S] [--tests ...]
+        (the first N steps of patches/series only, in build/step/)
     harness/pidns.py stress | fuzz [--seconds N] [--kernel ...]
         (fuzz: FUZZ_SEED=N in the environment repeats pidfuzz's programs)
     harness/pidns.py run | shell [--kernel ...]
@@ -228,8 +230,9 @@ def unpack_base():
     if os.path.isdir(dest) and read_stamp(stamp) == want:
         return
     shutil.rmtree(dest, ignore_errors=True)
-    # Our tree is a copy of the base: a new base means a new copy.
+    # Our trees are copies of the base: a new base means new copies.
     shutil.rmtree(src_dir("ours"), ignore_errors=True)
+    shutil.rmtree(src_dir(STEP), ignore_errors=True)
     tmp = os.path.join(BUILD, "stock", "unpack")
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
@@ -282,23 +285,41 @@ def assemble():
     and copies into the real tree only what differs: make then rebuilds
     only what a change really touched.
     """
-    base = src_dir("stock")
-    tree = src_dir("ours")
-    manifest = os.path.join(BUILD, "ours", "manifest")
-    fresh = not os.path.isdir(tree)
     owned = owned_files()
     steps = series.steps(REPO, owned, PhaseError)
+    changed = lay_series("ours", steps, end=lambda stage: series.check_end(
+        REPO, stage, owned, steps, PhaseError))
+    patches = [s for s in steps if isinstance(s, series.Patch)]
+    say(f"  {len(steps) - len(patches)} commits of owned files, "
+        f"{len(patches)} patches, {changed} files changed in build/ours/src")
+
+
+def lay_series(kernel, steps, end=None, link=False):
+    """Make src_dir(@kernel) the base with @steps gone down, and return how
+    many files changed in it.
+
+    @end, when given, is called with the staging tree after the last step
+    and before the tree is made or changed (assemble's end-state check).
+    @link makes the tree, the first time, of hard links to the base's
+    files (a file a step touches is always written as a file of its own,
+    so the base is never written through a link).
+    """
+    base = src_dir("stock")
+    tree = src_dir(kernel)
+    manifest = os.path.join(BUILD, kernel, "manifest")
+    fresh = not os.path.isdir(tree)
     touched = series.touched(steps)
     previous = set() if fresh else \
         set((read_stamp(manifest) or "").split())
-    stage = os.path.join(BUILD, "ours", "stage")
+    stage = os.path.join(BUILD, kernel, "stage")
     shutil.rmtree(stage, ignore_errors=True)
     for rel in touched | previous:
         if os.path.isfile(os.path.join(base, rel)):
             os.makedirs(os.path.dirname(os.path.join(stage, rel)),
                         exist_ok=True)
             shutil.copy2(os.path.join(base, rel), os.path.join(stage, rel))
-    log = os.path.join(LOGS, "assemble.log")
+    log = os.path.join(LOGS, "assemble.log" if kernel == "ours"
+                       else f"assemble-{kernel}.log")
     open(log, "w").close()
     # Go down the series as `make series` commits it.
     for step in steps:
@@ -309,14 +330,15 @@ def assemble():
             os.makedirs(os.path.dirname(os.path.join(stage, rel)),
                         exist_ok=True)
             shutil.copy2(os.path.join(REPO, rel), os.path.join(stage, rel))
-    # Before build/ours/src is made or changed: what is tested is the
-    # series' end, and that must be the owned files.
-    series.check_end(REPO, stage, owned, steps, PhaseError)
+    if end:
+        end(stage)
     if fresh:
         tmp = tree + ".tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(os.path.dirname(tmp), exist_ok=True)
-        sh(["cp", "-a", base, tmp])
+        if not link or sh(["cp", "-al", base, tmp], check=False):
+            shutil.rmtree(tmp, ignore_errors=True)
+            sh(["cp", "-a", base, tmp])
         os.rename(tmp, tree)
     changed = 0
     for rel in sorted(touched | previous):
@@ -324,16 +346,18 @@ def assemble():
         if os.path.isfile(staged):
             if not (os.path.isfile(live) and same_file(staged, live)):
                 os.makedirs(os.path.dirname(live), exist_ok=True)
-                shutil.copyfile(staged, live)
-                shutil.copymode(staged, live)
+                # A new file replaces the old one: never written through
+                # a hard link into the base.
+                tmp = live + ".pidns.tmp"
+                shutil.copyfile(staged, tmp)
+                shutil.copymode(staged, tmp)
+                os.replace(tmp, live)
                 changed += 1
-        elif os.path.exists(live):
+        elif os.path.lexists(live):
             os.unlink(live)
             changed += 1
     write_stamp(manifest, "\n".join(sorted(touched)))
-    patches = [s for s in steps if isinstance(s, series.Patch)]
-    say(f"  {len(steps) - len(patches)} commits of owned files, "
-        f"{len(patches)} patches, {changed} files changed in build/ours/src")
+    return changed
 
 
 def same_file(a, b):
@@ -394,17 +418,19 @@ def make_kernel(kernel, config, *targets, log):
 
 
 @phase("config: tinyconfig + harness/configs")
-def configure(kernel, config, partial=False):
+def configure(kernel, config, partial=False, extra=""):
     """The guest config of @config in @kernel's object directory.
 
     @partial is for a tree part of the way through the series (make
     series-check): an option that no Kconfig of that tree defines yet is
     left out, not an error; merge_fragments() adds it once a patch has.
+    @extra goes into the stamp: when it changes (the Kconfig files of a
+    tree that moves from step to step), the config is made again.
     """
     obj = obj_dir(kernel, config)
     frags = config_fragments(config)
     stamp = os.path.join(obj, "pidns-config.stamp")
-    want = digest(frags)
+    want = digest(frags, extra=extra)
     if os.path.exists(os.path.join(obj, ".config")) and \
             read_stamp(stamp) == want:
         return
@@ -489,27 +515,42 @@ HEADERS = os.path.join(BUILD, "headers")
 TESTS = os.path.join(BUILD, "tests")
 
 
+def headers_dir(kernel):
+    """Where the uapi headers of src_dir(@kernel) are installed."""
+    return HEADERS if kernel == "ours" else os.path.join(BUILD, kernel,
+                                                         "headers")
+
+
+def tests_dir(kernel):
+    """Where the test programs built from src_dir(@kernel) go."""
+    return TESTS if kernel == "ours" else os.path.join(BUILD, kernel, "tests")
+
+
 @phase("headers: make headers_install")
-def install_headers():
-    """uapi headers of the assembled tree: Debian's are 6.1's, too old."""
-    tree = src_dir("ours")
-    stamp = os.path.join(HEADERS, "stamp")
-    uapi = []
-    for rel in subprocess.run(["git", "ls-files", "--others", "--cached"],
-                              cwd=REPO, capture_output=True, text=True
-                              ).stdout.split():
-        if "/uapi/" in rel:
-            uapi.append(os.path.join(REPO, rel))
-    want = digest(sorted(uapi), extra=read_stamp(
-        os.path.join(BUILD, "stock", "base.stamp")) or "")
+def install_headers(kernel="ours"):
+    """uapi headers of the assembled tree: Debian's are 6.1's, too old.
+
+    Installed again when a uapi header that the series touches (a patch
+    or an owned file) changed in the tree, or the base did.
+    """
+    tree = src_dir(kernel)
+    dest = headers_dir(kernel)
+    stamp = os.path.join(dest, "stamp")
+    uapi = sorted(rel for rel in series.touched(series_steps()) |
+                  set(owned_files()) if "/uapi/" in rel)
+    want = digest([os.path.join(tree, rel) for rel in uapi
+                   if os.path.isfile(os.path.join(tree, rel))],
+                  extra=read_stamp(os.path.join(BUILD, "stock",
+                                                "base.stamp")) or "")
     if read_stamp(stamp) == want:
         return
-    log = os.path.join(LOGS, "headers.log")
+    log = os.path.join(LOGS, "headers.log" if kernel == "ours"
+                       else f"headers-{kernel}.log")
     open(log, "w").close()
-    shutil.rmtree(HEADERS, ignore_errors=True)
-    obj = os.path.join(BUILD, "ours", "headers-obj")
+    shutil.rmtree(dest, ignore_errors=True)
+    obj = os.path.join(BUILD, kernel, "headers-obj")
     sh(["make", "-C", tree, f"O={obj}", "ARCH=x86_64",
-        f"INSTALL_HDR_PATH={HEADERS}", "headers_install"], log=log)
+        f"INSTALL_HDR_PATH={dest}", "headers_install"], log=log)
     write_stamp(stamp, want)
 
 
@@ -528,12 +569,14 @@ def upstream_tests():
     return entries, args
 
 
-def pidns_programs():
-    """TEST_GEN_PROGS of our suite, asked of its own Makefile."""
-    d = os.path.join(REPO, "tools/testing/selftests/pidns")
+def pidns_programs(kernel="ours"):
+    """TEST_GEN_PROGS of our suite, asked of its own Makefile; none when
+    the tree has no suite (a step of the series before it)."""
+    d = os.path.join(REPO if kernel == "ours" else src_dir(kernel),
+                     "tools/testing/selftests/pidns")
     if not os.path.exists(os.path.join(d, "Makefile")):
         return []
-    out = subprocess.run(["make", "-s", "-C", os.path.join(src_dir("ours"),
+    out = subprocess.run(["make", "-s", "-C", os.path.join(src_dir(kernel),
                           "tools/testing/selftests/pidns"),
                           "-f", "Makefile", "-f", "-", "pidns-print-progs"],
                          input="pidns-print-progs:\n\t@echo $(notdir "
@@ -555,14 +598,14 @@ CLIENT_BINARIES = ["/usr/bin/crun", "/usr/sbin/criu", "/usr/bin/tini",
 CLIENT_TOOLS = ["initsig", "criutree"]
 
 
-def test_list(only=None):
-    """[(suite, timeout, [program...])]: our suite first, then upstream's,
-    then the clients.
+def test_list(only=None, kernel="ours"):
+    """[(suite, timeout, [program...])]: our suite first (as src_dir(kernel)
+    has it), then upstream's, then the clients.
 
     only, when given, is a list of suites or suite/program names to keep.
     """
     suites = []
-    progs = pidns_programs()
+    progs = pidns_programs(kernel)
     if progs:
         # pidns_fault's sweeps take 6 minutes on the debug kernel under
         # emulation on a quiet host; leave room for one loaded twice
@@ -582,15 +625,16 @@ def test_list(only=None):
 
 
 @phase("tests: build the selftests statically")
-def build_tests(only=None):
-    tree = src_dir("ours")
-    log = os.path.join(LOGS, "tests.log")
+def build_tests(only=None, kernel="ours"):
+    tree = src_dir(kernel)
+    log = os.path.join(LOGS, "tests.log" if kernel == "ours"
+                       else f"tests-{kernel}.log")
     open(log, "w").close()
     say(f"  full output: {os.path.relpath(log, REPO)}")
-    inc = f"-isystem {HEADERS}/include"
+    inc = f"-isystem {headers_dir(kernel)}/include"
     built = []
-    for suite, timeout, progs in test_list(only):
-        out = os.path.join(TESTS, suite)
+    for suite, timeout, progs in test_list(only, kernel):
+        out = os.path.join(tests_dir(kernel), suite)
         os.makedirs(out, exist_ok=True)
         if suite == CLIENTS:
             for p in progs:
@@ -632,13 +676,14 @@ def cpio_newc(entries):
 
 
 @phase("initramfs: busybox + tests")
-def initramfs(mode, suites, overrides=None, extra=()):
+def initramfs(mode, suites, overrides=None, extra=(), kernel="ours"):
     """Pack /init, busybox, the guest scripts and the test programs.
 
     overrides maps "suite/program" to (timeout, [argument...]) for this
     run only (`make stress` gives pidns_stress its long duration so); a
     None keeps the default.  extra is more [(path, mode, data)] entries,
-    their directories made as needed.
+    their directories made as needed.  The programs are those built from
+    src_dir(kernel) (build_tests()).
     """
     d, f, l = 0o040755, 0o100755, 0o120777
     overrides = overrides or {}
@@ -661,7 +706,8 @@ def initramfs(mode, suites, overrides=None, extra=()):
     for suite, timeout, progs in suites:
         entries.append((f"tests/{suite}", d, b""))
         for p in progs:
-            with open(os.path.join(TESTS, suite, p), "rb") as fh:
+            with open(os.path.join(tests_dir(kernel), suite, p),
+                      "rb") as fh:
                 entries.append((f"tests/{suite}/{p}", f, fh.read()))
             t, a = overrides.get(f"{suite}/{p}", (None, None))
             lines.append(" ".join([suite, p, str(t or timeout)]
@@ -677,7 +723,9 @@ def initramfs(mode, suites, overrides=None, extra=()):
                 made.add(parent)
                 entries.append((parent, d, b""))
         entries.append((path, mode_bits, data))
-    path = os.path.join(BUILD, f"initramfs-{mode}.cpio.gz")
+    path = os.path.join(BUILD, f"initramfs-{mode}.cpio.gz") \
+        if kernel == "ours" else \
+        os.path.join(BUILD, kernel, f"initramfs-{mode}.cpio.gz")
     with gzip.open(path, "wb", compresslevel=1) as fh:
         fh.write(cpio_newc(entries))
     return path
@@ -846,15 +894,17 @@ def follow(path, proc, stream, times):
 
 # --------------------------------------------------------------- report --
 
-def expected_failures(kernel):
+def expected_failures(kernel, suite_tree=None):
     """{case id: reason} listed for this kernel.
 
-    Our suite keeps its list in tools/testing/selftests/pidns/README, the
+    Our suite keeps its list in tools/testing/selftests/pidns/README (of
+    suite_tree: the repository, or the tree of a step of the series), the
     upstream tests theirs in harness/upstream-tests.xfail and the clients
     suite in harness/guest/clients/xfail, as lines of
     the form `xfail <kernel>[,<kernel>] <program>:<case> <reason>`.
     """
-    lists = [("pidns", os.path.join(REPO, "tools/testing/selftests/pidns/README")),
+    lists = [("pidns", os.path.join(suite_tree or REPO,
+                                    "tools/testing/selftests/pidns/README")),
              (None, os.path.join(HARNESS, "upstream-tests.xfail")),
              (None, os.path.join(CLIENTS_DIR, "xfail"))]
     found = {}
@@ -873,7 +923,11 @@ def expected_failures(kernel):
 
 
 @phase("report: parse the results and the console")
-def report(kernel, console, results, suites, partial=False, config="debug"):
+def report(kernel, console, results, suites, partial=False, config="debug",
+           expect=None):
+    """expect, when given, is (the kernel whose expected failures hold,
+    the tree whose pidns README lists them): a step of the series is
+    judged as ours, by its own README."""
     with open(results, errors="replace") as f:
         programs = tap.parse_stream(f.read())
     ran = {p.name for p in programs}
@@ -881,7 +935,12 @@ def report(kernel, console, results, suites, partial=False, config="debug"):
         for p in progs:
             if f"{suite}/{p}" not in ran:
                 programs.append(tap.parse_program(f"{suite}/{p}", [], None))
-    xfail = expected_failures(kernel)
+    judged_kernel = kernel
+    if expect:
+        judged_kernel = expect[0]
+        xfail = expected_failures(*expect)
+    else:
+        xfail = expected_failures(kernel)
     counts = {}
     failed, xfailed, xpassed = [], [], []
     seen = set()
@@ -917,13 +976,14 @@ def report(kernel, console, results, suites, partial=False, config="debug"):
         for line in case.output[-20:]:
             print(f"     | {line}")
     for case in xfailed:
-        print(f"XFAIL {case.id} (expected on {kernel}: {xfail[case.id]})")
+        print(f"XFAIL {case.id} (expected on {judged_kernel}: "
+              f"{xfail[case.id]})")
     for case in xpassed:
-        print(f"XPASS {case.id}: listed as an expected failure on {kernel} "
-              "but passed; take it off the list")
+        print(f"XPASS {case.id}: listed as an expected failure on "
+              f"{judged_kernel} but passed; take it off the list")
     for name in stale:
-        print(f"STALE {name}: listed as an expected failure on {kernel} "
-              "but no such test case ran")
+        print(f"STALE {name}: listed as an expected failure on "
+              f"{judged_kernel} but no such test case ran")
 
     show_slowest(results)
     splats, ours = judge_console(console, kernel, config)
@@ -932,8 +992,8 @@ def report(kernel, console, results, suites, partial=False, config="debug"):
              for k in (tap.PASS, tap.FAIL, tap.SKIP, "xfail")}
     nfail = total[tap.FAIL] + len(stale)
     if total["xfail"]:
-        print(f"\n{total['xfail']} expected failures on {kernel} (not counted "
-              "below)")
+        print(f"\n{total['xfail']} expected failures on {judged_kernel} "
+              "(not counted below)")
     print(f"\n{total[tap.PASS]} passed, {nfail} failed, "
           f"{total[tap.SKIP]} skipped")
     if total[tap.PASS] == 0:
@@ -1127,6 +1187,8 @@ def kernel_for(kernel, config):
 
 
 def cmd_check(args):
+    if args.step:
+        return cmd_step(args)
     setup()
     unpack_base()
     make_series()        # cheap, and proves the series still applies
@@ -1151,6 +1213,122 @@ def cmd_check(args):
                             name=name)
     report(args.kernel, console, results, suites, partial=bool(tests),
            config=args.config)
+
+
+# make check STEP=N: the tree of the first N steps of patches/series, in a
+# tree of its own (build/step/src: hard links to the base, each file a step
+# touches a file of its own), built in build/step/<config> so that ccache
+# (CCACHE_BASEDIR) shares objects with build/ours and build/series-check.
+STEP = "step"
+# What a step runs when TESTS does not say: our suite as far as the step
+# has it (none before it enters the series), and the upstream suites that
+# exercise the pid core most directly.
+STEP_TESTS = "pidns,pid_namespace,pidfd,clone3"
+
+
+class StepError(PhaseError):
+    """make check STEP=N failed before the guest ran; status is the exit
+    status harness/step_check.sh hands to `git bisect run`: 125 (skip: the
+    step does not build, or lacks the tests asked for) or 128 (abort: no
+    such step, not the commit the bisect is at, or the series does not
+    apply)."""
+
+    def __init__(self, msg, status):
+        super().__init__(msg)
+        self.status = status
+
+
+@phase("step: pick a step of patches/series")
+def choose_step(which, subject=None, kernel="ours"):
+    """(the steps of patches/series, the number of the one @which names
+    (series.select())), said with its subject; @subject, when given, must
+    be that step's."""
+    if kernel != "ours":
+        raise PhaseError("STEP= is a step of our series: not with "
+                         f"KERNEL={kernel}")
+    steps = series_steps()
+    n = series.select(steps, which, PhaseError)
+    step = steps[n - 1]
+    say(f"  step {n} of {len(steps)}: {series.step_name(step)}: "
+        f"{series.step_subject(step)}")
+    if subject is not None and subject != series.step_subject(step):
+        raise PhaseError(f"step {n} of patches/series is "
+                         f"\"{series.step_subject(step)}\", not \"{subject}\":"
+                         " the branch is not patches/series (make "
+                         "series-import, or make series-export again)")
+    return steps, n
+
+
+@phase("assemble: the first steps of patches/series, in build/step/src")
+def assemble_step(steps):
+    """src_dir(STEP): the base with @steps gone down, without the end-state
+    check (the owned files are where the whole series ends, not a step)."""
+    changed = lay_series(STEP, steps, link=True)
+    say(f"  {len(steps)} steps, {changed} files changed in "
+        f"{os.path.relpath(src_dir(STEP), REPO)}")
+
+
+def kconfig_state(kernel, steps):
+    """A digest of the Kconfig files @steps touch, as src_dir(@kernel) has
+    them: configure()'s stamp, so that the config is made again when the
+    tree moves to a step that defines other options (CONFIG_DEBUG_PID_NS
+    arrives part way through the series)."""
+    tree = src_dir(kernel)
+    names = sorted(rel for rel in series.touched(steps)
+                   if os.path.basename(rel).startswith("Kconfig"))
+    return digest([os.path.join(tree, rel) for rel in names
+                   if os.path.isfile(os.path.join(tree, rel))],
+                  extra=" ".join(names))
+
+
+def cmd_step(args):
+    """make check STEP=N: build, boot and test the tree of the first N
+    steps of patches/series (see README.md, "Booting one step")."""
+    try:
+        steps, n = choose_step(args.step, args.step_subject, args.kernel)
+        setup()
+        unpack_base()
+        step = steps[n - 1]
+        what = (f"step {n} of {len(steps)}, {series.step_name(step)}: "
+                f"{series.step_subject(step)}")
+        assemble_step(steps[:n])
+    except PhaseError as e:
+        raise StepError(str(e), 128) from None
+    try:
+        configure(STEP, args.config, partial=True,
+                  extra=kconfig_state(STEP, steps))
+        bzimage = build_kernel(STEP, args.config)
+        install_headers(STEP)
+        tests = args.tests or CONFIG_TESTS.get(args.config) or STEP_TESTS
+        if not pidns_programs(STEP):
+            say("  no tools/testing/selftests/pidns at this step: the "
+                "upstream suites only")
+        say(f"  tests: {tests}")
+        # Built anew: from one step to another a header the programs
+        # use may change with no rule of theirs to see it (10 s).
+        shutil.rmtree(tests_dir(STEP), ignore_errors=True)
+        suites = build_tests(tests.split(","), kernel=STEP)
+        overrides = program_args(CONFIG_ARGS.get(args.config, []) +
+                                 (args.args or []))
+        extra = clients_files() if any(s == CLIENTS for s, _, _ in suites) \
+            else []
+        initrd = initramfs("check", suites, overrides=overrides, extra=extra,
+                           kernel=STEP)
+    except PhaseError as e:
+        raise StepError(str(e), 125) from None
+    say(f"  booting {what}")
+    name = f"step-{n}" if args.config == "debug" else \
+        f"step-{n}-{args.config}"
+    try:
+        console, results = boot(bzimage, initrd, "check", args.timeout,
+                                name=name)
+        # Judged as ours, by the expected failures of the step's own
+        # suite README; partial: an expected failure of a later step
+        # is not stale here.
+        report(STEP, console, results, suites, partial=True,
+               config=args.config, expect=("ours", src_dir(STEP)))
+    finally:
+        say(f"  booted {what}")
 
 
 def program_args(given):
@@ -1562,6 +1740,15 @@ def main(argv):
     ap.add_argument("--args", action="append", metavar="SUITE/PROG=ARGS",
                     help="run that program with these arguments instead of "
                          "its default ones (repeatable)")
+    ap.add_argument("--step", metavar="N|NAME",
+                    help="check: the tree of the first N steps of "
+                         "patches/series only (N counts its lines, mails "
+                         "and @commits alike; or a mail's file name, or "
+                         "@name), in build/step/, without the end-state "
+                         "check")
+    ap.add_argument("--step-subject", metavar="SUBJECT",
+                    help="check --step: fail (exit 128) unless the step "
+                         "has this subject (harness/step_check.sh)")
     ap.add_argument("--seconds", type=int, default=600,
                     help="stress, fuzz: how long to run (default 600)")
     ap.add_argument("--force", action="store_true",
@@ -1576,9 +1763,9 @@ def main(argv):
          "series-export": cmd_series_export,
          "series-import": cmd_series_import, "stress": cmd_stress,
          "fuzz": cmd_fuzz}[args.command](args)
-    except PhaseError:
+    except PhaseError as e:
         say(f"{args.command}: FAILED")
-        return 1
+        return getattr(e, "status", 1)
     say(f"{args.command}: OK")
     return 0
 

@@ -17,6 +17,8 @@ puts a difference into the last patch that touches the file (make
 series-fold).
 """
 
+import email
+import email.policy
 import os
 import re
 import shutil
@@ -160,6 +162,50 @@ def step_name(step):
     if isinstance(step, Patch):
         return os.path.basename(step.path)
     return "@" + step.name
+
+
+def step_subject(step):
+    """The subject of a step's commit: the mail's (unfolded and decoded,
+    its "[PATCH ...]" prefix gone, as git am takes it), or the stanza's."""
+    if isinstance(step, Owned):
+        return step.subject
+    with open(step.path, "rb") as f:
+        msg = email.message_from_binary_file(f, policy=email.policy.default)
+    return re.sub(r"^(\s*\[[^]]*\])+\s*", "", str(msg["Subject"] or "")
+                  ).strip()
+
+
+def select(series, which, error):
+    """The number (from 1) of the step of @series that @which names.
+
+    @which is a number, as patches/series counts its lines (mails and
+    @name lines alike) and `make series` numbers its mails; or a step's
+    name: a mail's file name (with or without ".patch" or a directory
+    before it), "@name" for a commit of harness/owned-commits, or the
+    start of one name alone.
+    """
+    which = str(which).strip()
+    if re.fullmatch(r"\d+", which):
+        n = int(which)
+        if not 1 <= n <= len(series):
+            raise error(f"step {n}: patches/series has {len(series)} steps, "
+                        f"1 to {len(series)}")
+        return n
+    names = [step_name(s) for s in series]
+    name = which if which.startswith("@") else os.path.basename(which)
+    for want in (name, name + ".patch"):
+        if want in names:
+            return names.index(want) + 1
+    starts = [i for i, n in enumerate(names, 1) if name and n.startswith(name)]
+    if len(starts) == 1:
+        return starts[0]
+    if starts:
+        raise error(f"step {which}: names {len(starts)} steps of "
+                    "patches/series: " + ", ".join(names[i - 1]
+                                                   for i in starts))
+    raise error(f"step {which}: no step of patches/series is called so "
+                "(a number from 1 to {0}, a mail's file name, or @name)"
+                .format(len(series)))
 
 
 def check_end(repo, tree, owned, series, error):

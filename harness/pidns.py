@@ -294,6 +294,29 @@ def assemble():
         f"{len(patches)} patches, {changed} files changed in build/ours/src")
 
 
+def stage_steps(steps, stage, files, log):
+    """Make @stage the base versions of @files, then go down @steps there
+    as `make series` commits them (a patch applied, an @commit's owned
+    files laid); the log of the patches goes to @log."""
+    base = src_dir("stock")
+    shutil.rmtree(stage, ignore_errors=True)
+    os.makedirs(stage)
+    for rel in files:
+        if os.path.isfile(os.path.join(base, rel)):
+            os.makedirs(os.path.dirname(os.path.join(stage, rel)),
+                        exist_ok=True)
+            shutil.copy2(os.path.join(base, rel), os.path.join(stage, rel))
+    open(log, "w").close()
+    for step in steps:
+        if isinstance(step, series.Patch):
+            apply_patch(stage, step.path, log)
+            continue
+        for rel in step.files:
+            os.makedirs(os.path.dirname(os.path.join(stage, rel)),
+                        exist_ok=True)
+            shutil.copy2(os.path.join(REPO, rel), os.path.join(stage, rel))
+
+
 def lay_series(kernel, steps, end=None, link=False):
     """Make src_dir(@kernel) the base with @steps gone down, and return how
     many files changed in it.
@@ -312,24 +335,9 @@ def lay_series(kernel, steps, end=None, link=False):
     previous = set() if fresh else \
         set((read_stamp(manifest) or "").split())
     stage = os.path.join(BUILD, kernel, "stage")
-    shutil.rmtree(stage, ignore_errors=True)
-    for rel in touched | previous:
-        if os.path.isfile(os.path.join(base, rel)):
-            os.makedirs(os.path.dirname(os.path.join(stage, rel)),
-                        exist_ok=True)
-            shutil.copy2(os.path.join(base, rel), os.path.join(stage, rel))
     log = os.path.join(LOGS, "assemble.log" if kernel == "ours"
                        else f"assemble-{kernel}.log")
-    open(log, "w").close()
-    # Go down the series as `make series` commits it.
-    for step in steps:
-        if isinstance(step, series.Patch):
-            apply_patch(stage, step.path, log)
-            continue
-        for rel in step.files:
-            os.makedirs(os.path.dirname(os.path.join(stage, rel)),
-                        exist_ok=True)
-            shutil.copy2(os.path.join(REPO, rel), os.path.join(stage, rel))
+    stage_steps(steps, stage, touched | previous, log)
     if end:
         end(stage)
     if fresh:

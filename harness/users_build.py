@@ -637,30 +637,14 @@ def base_tree(base):
 
 def stage_series(pidns, stage):
     """Go down patches/series over the base versions of the files it
-    touches, in stage (as pidns.assemble() does in build/ours/stage);
-    return the files the series touches."""
+    touches, in stage, as make check's assemble does (pidns.stage_steps()),
+    and check that it ends at the owned files; return the files the
+    series touches."""
+    owned = pidns.owned_files()
     steps = pidns.series_steps()
-    touched = set()
-    for step in steps:
-        touched |= set(step.files)
-    shutil.rmtree(stage, ignore_errors=True)
-    os.makedirs(stage)
-    for rel in touched:
-        src = os.path.join(STOCK, rel)
-        if os.path.isfile(src):
-            os.makedirs(os.path.dirname(os.path.join(stage, rel)),
-                        exist_ok=True)
-            shutil.copy2(src, os.path.join(stage, rel))
-    log = os.path.join(LOGS, "stage.log")
-    open(log, "w").close()
-    for step in steps:
-        if step.__class__.__name__ == "Patch":
-            pidns.apply_patch(stage, step.path, log)
-            continue
-        for rel in step.files:
-            os.makedirs(os.path.dirname(os.path.join(stage, rel)),
-                        exist_ok=True)
-            shutil.copy2(os.path.join(REPO, rel), os.path.join(stage, rel))
+    touched = pidns.series.touched(steps)
+    pidns.stage_steps(steps, stage, touched, os.path.join(LOGS, "stage.log"))
+    pidns.series.check_end(REPO, stage, owned, steps, pidns.PhaseError)
     return touched
 
 

@@ -599,11 +599,11 @@ def pidns_programs(kernel="ours"):
 # kselftest: nothing to build but the guest tools it uses.
 CLIENTS = "clients"
 CLIENTS_DIR = os.path.join(HARNESS, "guest", "clients")
-CLIENTS_PROGRAMS = ["util-linux", "tini", "crun", "criu"]
+CLIENTS_PROGRAMS = ["util-linux", "tini", "crun", "criu", "noinit"]
 CLIENTS_TIMEOUT = 600
 CLIENT_BINARIES = ["/usr/bin/crun", "/usr/sbin/criu", "/usr/bin/tini",
                    "/usr/bin/unshare", "/usr/bin/nsenter"]
-CLIENT_TOOLS = ["initsig", "criutree"]
+CLIENT_TOOLS = ["initsig", "criutree", "nsspawn"]
 
 
 def test_list(only=None, kernel="ours"):

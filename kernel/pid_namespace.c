@@ -367,30 +367,36 @@ static void pidns_wait_until_empty(struct pid_namespace *ns,
 }
 
 /**
- * pidns_set_init_signals() - Choose how an init takes signals from outside.
+ * pidns_set_flags() - Change the modes of a pid namespace.
  * @ns: The pid namespace.
- * @ordinary: Whether its init takes the signals sent from an ancestor
- *	namespace like an ordinary task (their default action applies), or
- *	is protected from them as from its own namespace's (the default).
+ * @mask: The PIDNS_* flags to change; the others keep their values.
+ * @flags: Their new values.
  *
- * The mode decides how the init answers tasks outside @ns, so only such a
- * task may choose it: one whose active namespace is a strict ancestor of
+ * The modes decide how the init answers tasks outside @ns, so only such a
+ * task may choose them: one whose active namespace is a strict ancestor of
  * @ns, with CAP_SYS_ADMIN over @ns's owning user namespace (the runtime
- * that made it).  From inside, even a privileged init cannot turn the mode
- * off and make itself harder to stop from outside.  The global init has
- * nothing outside it and stays protected.
+ * that made it).  From inside, even a privileged init cannot change them,
+ * for example to make itself harder to stop from outside.  The global init
+ * has nothing outside it, and keeps the defaults.
  *
  * Context: Process context.
- * Return: 0, or -EPERM if the caller may not set the mode of @ns.
+ * Return: 0; -EINVAL if @mask has a flag the kernel does not know or
+ * @flags one outside @mask; -EPERM if the caller may not change @ns.
  */
-int pidns_set_init_signals(struct pid_namespace *ns, bool ordinary)
+int pidns_set_flags(struct pid_namespace *ns, u64 mask, u64 flags)
 {
 	struct pid_namespace *active = task_active_pid_ns(current);
 
+	if ((mask & ~PIDNS_FLAGS_ALL) || (flags & ~mask))
+		return -EINVAL;
 	if (ns == active || !pidns_within(ns, active) ||
 	    !ns_capable(ns->user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
-	WRITE_ONCE(ns->init_signals_ordinary, ordinary);
+	if (mask & PIDNS_INIT_SIGNALS_ORDINARY)
+		WRITE_ONCE(ns->init_signals_ordinary,
+			   flags & PIDNS_INIT_SIGNALS_ORDINARY);
+	if (mask & PIDNS_REAP_ORPHANS)
+		WRITE_ONCE(ns->reap_orphans, flags & PIDNS_REAP_ORPHANS);
 	return 0;
 }
 

@@ -35,7 +35,8 @@
  * (P_PID, P_PGID, P_PIDFD, P_ALL; WNOHANG, __WALL, ...), wait4, writes to
  * ns_last_pid and pid_max (valid, boundary, invalid), the nsfs ioctls
  * (NS_GET_PARENT, NS_GET_{PID,TGID}_{FROM,IN}_PIDNS, ...,
- * NS_SET_PIDNS_INIT_SIGNALS with 0/1/2, NS_GET_PIDNS_INIT_SIGNALS),
+ * NS_SET_PIDNS_FLAGS and NS_GET_PIDNS_FLAGS with random masks, flags,
+ * sizes and directions),
  * PIDFD_GET_INFO with sizes 0..100, the pidfd namespace ioctls, prctl,
  * ptrace (PTRACE_SEIZE, INTERRUPT, CONT, LISTEN, DETACH), timers, mq_*, exit,
  * exit_group and reboot.
@@ -177,9 +178,15 @@ struct pidfd_info_ {
 #define NS_GET_TGID_FROM_PIDNS_	_IOR(NSIO, 0x7, int)
 #define NS_GET_PID_IN_PIDNS_	_IOR(NSIO, 0x8, int)
 #define NS_GET_TGID_IN_PIDNS_	_IOR(NSIO, 0x9, int)
-/* Ours (Documentation/pidns.txt, section 5). */
-#define NS_SET_PIDNS_INIT_SIGNALS_ _IO(NSIO, 0x40)
-#define NS_GET_PIDNS_INIT_SIGNALS_ _IO(NSIO, 0x41)
+/*
+ * Ours (Documentation/pidns.txt, section 5): NS_GET_PIDNS_FLAGS is
+ * _IOR(NSIO, 0x40, struct pidns_flags), NS_SET_PIDNS_FLAGS _IOW(NSIO,
+ * 0x41, ...), a struct of a mask and the flags, 16 bytes or more.
+ */
+#define PIDNS_INIT_SIGNALS_ORDINARY_	0x1ULL
+#define PIDNS_REAP_ORPHANS_		0x2ULL
+#define NS_GET_PIDNS_FLAGS_NR		0x40
+#define NS_SET_PIDNS_FLAGS_NR		0x41
 
 #ifndef P_PIDFD
 #define P_PIDFD			3
@@ -398,7 +405,7 @@ enum {
 	S_PTRACE, S_PRCTL, S_EXIT, S_EXIT_GROUP, S_REBOOT,
 	S_NS_USERNS, S_NS_PARENT, S_NS_NSTYPE, S_NS_OWNER,
 	S_NS_PID_FROM, S_NS_TGID_FROM, S_NS_PID_IN, S_NS_TGID_IN,
-	S_NS_SET_INITSIG, S_NS_GET_INITSIG,
+	S_NS_SET_FLAGS, S_NS_GET_FLAGS,
 	S_PIDFD_INFO, S_PIDFD_NS, S_PIDFD_CHILDNS, S_PIDFD_USERNS,
 	S_OPEN_NS, S_NS_LAST_PID, S_PID_MAX, S_READ_STATUS,
 	S_TIMER_CREATE, S_TIMER_SETTIME, S_TIMER_DELETE,
@@ -415,7 +422,7 @@ static const char *const stat_name[NSTAT] = {
 	"ioctl$NS_GET_OWNER_UID",
 	"ioctl$NS_GET_PID_FROM_PIDNS", "ioctl$NS_GET_TGID_FROM_PIDNS",
 	"ioctl$NS_GET_PID_IN_PIDNS", "ioctl$NS_GET_TGID_IN_PIDNS",
-	"ioctl$NS_SET_PIDNS_INIT_SIGNALS", "ioctl$NS_GET_PIDNS_INIT_SIGNALS",
+	"ioctl$NS_SET_PIDNS_FLAGS", "ioctl$NS_GET_PIDNS_FLAGS",
 	"ioctl$PIDFD_GET_INFO", "ioctl$PIDFD_GET_PID_NAMESPACE",
 	"ioctl$PIDFD_GET_PID_FOR_CHILDREN_NAMESPACE",
 	"ioctl$PIDFD_GET_USER_NAMESPACE",
@@ -1910,6 +1917,55 @@ static void op_open_ns(struct th *t)
 	unlock();
 }
 
+/*
+ * NS_SET_PIDNS_FLAGS (@set) or NS_GET_PIDNS_FLAGS on @fd: mostly the
+ * command as defined, a 16-byte struct and a mask of known flags with
+ * flags inside it; now and then an unknown bit in the mask or a flag
+ * outside it (EINVAL), a size below 16 (EINVAL) or above (for SET, a
+ * non-zero byte past the 16: E2BIG), another direction (ENOTTY) or no
+ * buffer (EFAULT).
+ */
+static void op_pidns_flags(struct th *t, int fd, int kind, int set)
+{
+	static const uint64_t masks[] = {
+		PIDNS_REAP_ORPHANS_, PIDNS_INIT_SIGNALS_ORDINARY_,
+		PIDNS_REAP_ORPHANS_ | PIDNS_INIT_SIGNALS_ORDINARY_, 0,
+	};
+	static const int sizes[] = { 0, 8, 15, 17, 24, 32, 64, 100, 128 };
+	unsigned int dir = set ? _IOC_WRITE : _IOC_READ;
+	int c = rnd(t, 100), size = 16;
+	unsigned char buf[128];
+	uint64_t mask, flags;
+
+	if (c >= 70)
+		size = c < 90 ? sizes[rnd(t, sizeof(sizes) / sizeof(sizes[0]))] :
+		       (int)rnd(t, sizeof(buf) + 1);
+	if (chance(t, 5))
+		dir = rnd(t, 4);
+	mask = masks[rnd(t, sizeof(masks) / sizeof(masks[0]))];
+	flags = chance(t, 50) ? mask : mask & next(&t->rng);
+	if (chance(t, 5))
+		mask |= 1ULL << (2 + rnd(t, 62));
+	if (chance(t, 5))
+		flags |= 1ULL << rnd(t, 64);
+	memset(buf, set ? 0 : 0xa5, sizeof(buf));
+	if (set) {
+		memcpy(buf, &mask, sizeof(mask));
+		memcpy(buf + 8, &flags, sizeof(flags));
+		if (size > 16 && chance(t, 20))
+			buf[16 + rnd(t, size - 16)] = 1 + rnd(t, 255);
+		T(t, "ioctl(%d <%s>, NS_SET_PIDNS_FLAGS(dir %u, size %d), "
+		  "{mask=%#" PRIx64 ", flags=%#" PRIx64 "})", fd,
+		  fkind_name[kind], dir, size, mask, flags);
+	} else {
+		T(t, "ioctl(%d <%s>, NS_GET_PIDNS_FLAGS(dir %u, size %d))", fd,
+		  fkind_name[kind], dir, size);
+	}
+	CALL(t, set ? S_NS_SET_FLAGS : S_NS_GET_FLAGS, __NR_ioctl, fd,
+	     _IOC(dir, NSIO, set ? NS_SET_PIDNS_FLAGS_NR : NS_GET_PIDNS_FLAGS_NR,
+		  size), chance(t, 3) ? 0 : (long)buf);
+}
+
 /* The nsfs ioctls on pool namespace files (and on the wrong files). */
 static void op_ns_ioctl(struct th *t)
 {
@@ -1988,19 +2044,10 @@ static void op_ns_ioctl(struct th *t)
 		return;
 	}
 	case 7: case 8:
-		c = rnd(t, 100);
-		arg = c < 45 ? 0 : c < 90 ? 1 : c < 95 ? 2 :
-		      (long)(int)next(&t->rng);
-		T(t, "ioctl(%d <%s>, NS_SET_PIDNS_INIT_SIGNALS, %ld)", fd,
-		  fkind_name[kind], arg);
-		CALL(t, S_NS_SET_INITSIG, __NR_ioctl, fd,
-		     NS_SET_PIDNS_INIT_SIGNALS_, arg);
+		op_pidns_flags(t, fd, kind, 1);
 		return;
 	default:
-		T(t, "ioctl(%d <%s>, NS_GET_PIDNS_INIT_SIGNALS)", fd,
-		  fkind_name[kind]);
-		CALL(t, S_NS_GET_INITSIG, __NR_ioctl, fd,
-		     NS_GET_PIDNS_INIT_SIGNALS_, 0);
+		op_pidns_flags(t, fd, kind, 0);
 	}
 }
 

@@ -11,6 +11,7 @@
 #include <linux/nsproxy.h>
 #include <linux/ns_common.h>
 #include <linux/xarray.h>
+#include <uapi/linux/nsfs.h>
 
 /*
  * Namespaces nest at most this deep below init_pid_ns, which bounds the
@@ -57,8 +58,10 @@ struct pidmap_chunk;
  * @reboot: The signal the init dies of after a reboot(2) in here
  *	(SIGHUP or SIGINT), or 0.
  * @init_signals_ordinary: The init takes signals sent from outside, from
- *	an ancestor, like an ordinary task; set only from outside, see
- *	pidns_set_init_signals().  Not inherited: a child starts protected.
+ *	an ancestor, like an ordinary task (PIDNS_INIT_SIGNALS_ORDINARY); set
+ *	only from outside.  Not inherited: a child starts protected.
+ * @reap_orphans: The kernel releases the orphans the init adopts when they
+ *	exit (PIDNS_REAP_ORPHANS); set only from outside, not inherited.
  * @ns: Reference count, inode number and operations for nsfs.
  * @rcu: Frees the namespace after a grace period.
  *
@@ -84,6 +87,7 @@ struct pid_namespace {
 #endif
 	u8 reboot;
 	bool init_signals_ordinary;
+	bool reap_orphans;
 	struct ns_common ns;
 	struct rcu_head rcu;
 } __randomize_layout;
@@ -171,6 +175,31 @@ static inline bool pidns_init_signals_ordinary(const struct pid_namespace *ns)
 	return READ_ONCE(ns->init_signals_ordinary);
 }
 
+/* Every mode of a pid namespace that NS_SET_PIDNS_FLAGS can set. */
+#define PIDNS_FLAGS_ALL		(PIDNS_INIT_SIGNALS_ORDINARY | PIDNS_REAP_ORPHANS)
+
+/*
+ * Are the orphans that the init of @ns adopts released when they exit?
+ * Read under tasklist_lock when one exits or is adopted dead; a mode
+ * change applies from the next such moment on.
+ */
+static inline bool pidns_reaps_orphans(const struct pid_namespace *ns)
+{
+	return READ_ONCE(ns->reap_orphans);
+}
+
+/* The modes of @ns, as NS_GET_PIDNS_FLAGS reports them. */
+static inline u64 pidns_flags(const struct pid_namespace *ns)
+{
+	u64 flags = 0;
+
+	if (pidns_init_signals_ordinary(ns))
+		flags |= PIDNS_INIT_SIGNALS_ORDINARY;
+	if (pidns_reaps_orphans(ns))
+		flags |= PIDNS_REAP_ORPHANS;
+	return flags;
+}
+
 #ifdef CONFIG_PID_NS
 static inline struct pid_namespace *get_pid_ns(struct pid_namespace *ns)
 {
@@ -208,7 +237,7 @@ struct pid_namespace *copy_pid_ns(unsigned long flags,
 void zap_pid_ns_processes(struct pid_namespace *pid_ns);
 int reboot_pid_ns(struct pid_namespace *pid_ns, int cmd);
 void put_pid_ns(struct pid_namespace *ns);
-int pidns_set_init_signals(struct pid_namespace *ns, bool ordinary);
+int pidns_set_flags(struct pid_namespace *ns, u64 mask, u64 flags);
 
 #else /* !CONFIG_PID_NS */
 #include <linux/err.h>
@@ -245,9 +274,11 @@ static inline int reboot_pid_ns(struct pid_namespace *pid_ns, int cmd)
 	return 0;
 }
 
-static inline int pidns_set_init_signals(struct pid_namespace *ns,
-					 bool ordinary)
+static inline int pidns_set_flags(struct pid_namespace *ns, u64 mask,
+				  u64 flags)
 {
+	if ((mask & ~PIDNS_FLAGS_ALL) || (flags & ~mask))
+		return -EINVAL;
 	/* init_pid_ns is the only namespace, and nobody is outside it. */
 	return -EPERM;
 }

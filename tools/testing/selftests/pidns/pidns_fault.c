@@ -13,15 +13,44 @@
  * Also: the first open of kernel.pid_max in a namespace, which registers
  * its table; fork failing under a memory cgroup limit; and many namespace
  * and fork cycles (PIDNS_SCALE) leaking nothing.
+ *
+ * And the release paths that need no wait: clone3() with CLONE_AUTOREAP,
+ * and with CLONE_PIDFD_AUTOKILL for a new namespace's init, whose
+ * children must never be a zombie (and the autokill one must die with
+ * its pidfd); and orphans made in a namespace with PIDNS_REAP_ORPHANS,
+ * with faults in the fork that makes them and in the exits that orphan
+ * and end them, which its init must never find as zombies.  These SKIP
+ * on a kernel without the flags or the mode.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <poll.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "pidns_util.h"
 #include "../kselftest_harness.h"
+
+/* Upstream 7.1's clone3() flags and this series' pid namespace modes. */
+#ifndef CLONE_AUTOREAP
+#define CLONE_AUTOREAP		0x400000000ULL
+#endif
+#ifndef CLONE_PIDFD_AUTOKILL
+#define CLONE_PIDFD_AUTOKILL	0x1000000000ULL
+#endif
+#ifndef PIDNS_REAP_ORPHANS
+#define PIDNS_REAP_ORPHANS	0x2ULL
+#endif
+#ifndef NS_GET_PIDNS_FLAGS
+struct pidns_flags {
+	__u64 mask;
+	__u64 flags;
+};
+
+#define NS_GET_PIDNS_FLAGS	_IOR(NSIO, 0x40, struct pidns_flags)
+#define NS_SET_PIDNS_FLAGS	_IOW(NSIO, 0x41, struct pidns_flags)
+#endif
 
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 #define FAILSLAB	"/sys/kernel/debug/failslab/"
@@ -196,6 +225,11 @@ struct fault_shared {
 	int depth;
 	/* clone3() set_tid: a free level-0 number the test found */
 	pid_t free_outer;
+	/* clone3() CLONE_PIDFD writes here: no copy-on-write fault either */
+	int pidfd;
+	/* the orphan sweeps: orphans made, and those not adopted by init */
+	int orphans;
+	int astray;
 };
 
 static struct fault_shared *sh;
@@ -213,12 +247,22 @@ static void fi_open(struct fi *fi)
 }
 
 /*
+ * What the child of a forking call does (@forks): with FI_CHILD_EXITS
+ * (true) it exits at once; with FI_CHILD_RETURNS it returns 0 from
+ * fi_call() without touching fail-nth, whose file is its parent's, and
+ * must then use plain system calls only (see pidns_util.h).
+ */
+#define FI_CHILD_EXITS		1
+#define FI_CHILD_RETURNS	2
+
+/*
  * System call @nr with fail-nth armed, then read fail-nth back and disarm
  * it.  Nothing between the system call and the disarming may fault in a
  * page: after a successful fork every private page of ours is
  * copy-on-write, and the copy would take the remaining count, so this is
  * one block of assembly that keeps the result in registers and reads back
- * into shared memory.  A forked child exits at once, in the same block.
+ * into shared memory.  A forked child exits at once, in the same block,
+ * or leaves it at once (FI_CHILD_RETURNS).
  * Returns the raw result (-errno on failure).
  */
 #if defined(__x86_64__)
@@ -241,7 +285,9 @@ static long fi_raw(long nr, long a1, long a2, long a3, long a4, long a5,
 		"jnz 1f\n\t"
 		"test %%r12, %%r12\n\t"
 		"jz 1f\n\t"
-		/* the child: exit(0) */
+		/* the child: exit(0), or return 0 with FI_CHILD_RETURNS */
+		"cmp $1, %%r12\n\t"
+		"jne 2f\n\t"
 		"mov $60, %%eax\n\t"
 		"xor %%edi, %%edi\n\t"
 		"syscall\n\t"
@@ -261,6 +307,7 @@ static long fi_raw(long nr, long a1, long a2, long a3, long a4, long a5,
 		"mov $1, %%edx\n\t"
 		"syscall\n\t"
 		"mov %%r12, %%rax\n\t"
+		"2:\n\t"
 		: "+r" (rax), "+r" (rdi), "+r" (rsi), "+r" (rdx), "+r" (r10),
 		  "+r" (r12)
 		: "r" (r8), "r" (r9), "r" (r13), "r" (r14)
@@ -280,8 +327,10 @@ static long fi_raw(long nr, long a1, long a2, long a3, long a4, long a5,
 
 	if (ret == -1)
 		ret = -errno;
-	if (forks && ret == 0)
+	if (forks == FI_CHILD_EXITS && ret == 0)
 		_exit(0);
+	if (forks && ret == 0)
+		return 0;
 	pread(fd, buf, 15, 0);
 	write(fd, "0", 1);
 	return ret;
@@ -289,7 +338,7 @@ static long fi_raw(long nr, long a1, long a2, long a3, long a4, long a5,
 #endif
 
 static long fi_call(struct fi *fi, unsigned int nth, bool *injected, long nr,
-		    long a1, long a2, long a3, long a4, long a5, bool forks)
+		    long a1, long a2, long a3, long a4, long a5, int forks)
 {
 	char num[16];
 	int len;
@@ -299,6 +348,9 @@ static long fi_call(struct fi *fi, unsigned int nth, bool *injected, long nr,
 	memset(sh->nthbuf, 0, sizeof(sh->nthbuf));
 	CHILD_CHECK(write(fi->fd, num, len) == len);
 	ret = fi_raw(nr, a1, a2, a3, a4, a5, forks, fi->fd, sh->nthbuf);
+	/* the child of FI_CHILD_RETURNS: the read-back is its parent's */
+	if (forks == FI_CHILD_RETURNS && ret == 0)
+		return 0;
 	/* fail-nth counts down to 0 when it fails an allocation */
 	*injected = !strcmp(sh->nthbuf, "0\n");
 	CHILD_CHECK(sh->nthbuf[0] >= '0' && sh->nthbuf[0] <= '9');
@@ -1016,6 +1068,278 @@ TEST_F_TIMEOUT(fault, clone3_newpid_set_tid_every_level, 120)
 	set_tid_test(_metadata, &self->before, true);
 }
 
+/* ---- clone3() with CLONE_AUTOREAP and CLONE_PIDFD_AUTOKILL ------------- */
+
+/*
+ * NULL if clone3() takes CLONE_AUTOREAP with @flags (exit signal 0, a
+ * valid combination), else why not: EINVAL is a kernel without them.
+ * Any other error is left for the sweep to report.  The probe's child
+ * exits at once; the wait only makes sure that it is gone.
+ */
+static const char *clone3_flags_missing(uint64_t flags)
+{
+	static char why[96];
+	int pidfd = -1;
+	struct pidns_clone_args args = {
+		.flags = flags | CLONE_AUTOREAP | CLONE_PIDFD,
+		.pidfd = ptr_to_u64(&pidfd),
+	};
+	siginfo_t si;
+	pid_t pid;
+
+	pid = sys_clone3(&args, sizeof(args));
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0) {
+		if (errno != EINVAL)
+			return NULL;
+		snprintf(why, sizeof(why), "clone3() flags %#llx: EINVAL (no CLONE_AUTOREAP%s?)",
+			 (unsigned long long)args.flags,
+			 flags & CLONE_PIDFD_AUTOKILL ?
+			 " or CLONE_PIDFD_AUTOKILL" : "");
+		return why;
+	}
+	sys_waitid(P_PIDFD, pidfd, &si, WEXITED | __WALL, NULL);
+	close(pidfd);
+	return NULL;
+}
+
+/* Block until @pidfd has @events; 0 waits for POLLHUP: the task is reaped. */
+static void pidfd_wait(int pidfd, short events)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = events };
+	int n;
+
+	do
+		n = poll(&pfd, 1, -1);
+	while (n < 0 && errno == EINTR);
+	CHILD_CHECK(n == 1 && (pfd.revents & (events ? events : POLLHUP)));
+}
+
+/* The caller has no child, not even a zombie. */
+static void expect_no_child(void)
+{
+	pid_t pid = waitpid(-1, NULL, WNOHANG | __WALL);
+
+	if (pid > 0)
+		fprintf(stderr, "# child %d was left to wait for\n", pid);
+	CHILD_CHECK(pid < 0 && errno == ECHILD);
+}
+
+/*
+ * An autoreap child is released at its exit, never a zombie of the
+ * sweeper, which has no other child.  Its exit (a pidfd's POLLIN) and its
+ * release are one section under tasklist_lock, which wait takes too, so
+ * from POLLIN on a wait finds no child; POLLHUP comes once it is unhashed.
+ * With @pidfd -1 one is opened: ESRCH if it is released already (EINVAL
+ * while it is being released: its number found, its task gone).
+ */
+static void autoreap_gone(pid_t pid, int pidfd)
+{
+	if (pidfd < 0) {
+		pidfd = sys_pidfd_open(pid, 0);
+		CHILD_CHECK(pidfd >= 0 || errno == ESRCH || errno == EINVAL);
+	}
+	if (pidfd >= 0) {
+		pidfd_wait(pidfd, POLLIN);
+		expect_no_child();
+		pidfd_wait(pidfd, 0);
+		close(pidfd);
+	}
+	expect_no_child();
+}
+
+/*
+ * At depth 1, clone3(CLONE_AUTOREAP) like fork_sweep(): the child exits
+ * at once.  At depth 2, the init of a new namespace with CLONE_PIDFD and
+ * CLONE_PIDFD_AUTOKILL, which waits until the sweeper has closed the
+ * pidfd.  After a failure, as after any fork's: the cursor moved by one
+ * number at most, the next child (a new init for CLONE_NEWPID) gets the
+ * next number and is found everywhere, and no pidfd was installed.
+ */
+struct autoreap_ctx {
+	const char *what;
+	uint64_t flags;
+	int hold[2];		/* autokill: the child waits for EOF... */
+	int alive[2];		/* ...and says here that it lived on */
+};
+
+/*
+ * The autokill child, in plain system calls.  The sweeper closes hold[1]
+ * only after the pidfd, whose release has killed it by then: it never
+ * gets to write.
+ */
+static __noreturn void autokill_child(struct autoreap_ctx *c)
+{
+	char b;
+
+	close(c->hold[1]);
+	close(c->alive[0]);
+	read(c->hold[0], &b, 1);
+	write(c->alive[1], "L", 1);
+	_exit(0);
+}
+
+static long autoreap_attempt(struct sweep *sw, struct fi *fi,
+			     unsigned int nth, bool *injected)
+{
+	struct autoreap_ctx *c = sw->ctx;
+	bool autokill = c->flags & CLONE_PIDFD_AUTOKILL;
+	struct pidns_clone_args args = {
+		.flags = c->flags,
+		.pidfd = ptr_to_u64(&sh->pidfd),
+	};
+	long ret;
+
+	if (autokill)
+		CHILD_CHECK(!pidns_pipe(c->hold) && !pidns_pipe(c->alive));
+	sh->pidfd = -1;
+	cursor_set(CURSOR);
+	ret = fi_call(fi, nth, injected, __NR_clone3, (long)&args,
+		      sizeof(args), 0, 0, 0,
+		      autokill ? FI_CHILD_RETURNS : FI_CHILD_EXITS);
+	if (ret == 0)
+		autokill_child(c);
+	return ret;
+}
+
+/*
+ * Closing the autokill pidfd, the last reference to its file, sends
+ * SIGKILL before close() returns, forced on the init: the child must not
+ * see hold's EOF.  Then it is released like any autoreap child, and its
+ * namespace is dead: a fork into it is ENOMEM.
+ */
+static void autokill_ends(struct autoreap_ctx *c, pid_t pid)
+{
+	int other, nsfd;
+	char path[32], b;
+	ssize_t n;
+	pid_t h;
+
+	CHILD_CHECK(sh->pidfd >= 0);
+	/* a pidfd of its own, which does not keep the child alive */
+	other = sys_pidfd_open(pid, 0);
+	CHILD_CHECK(other >= 0);
+	open_procs();
+	snprintf(path, sizeof(path), "%d/ns/pid", pid);
+	nsfd = openat(own_proc, path, O_RDONLY | O_CLOEXEC);
+	CHILD_CHECK(nsfd >= 0);
+	close(sh->pidfd);
+	close(c->hold[1]);
+	n = read(c->alive[0], &b, 1);
+	close(c->alive[0]);
+	if (n)
+		fprintf(stderr, "# %s: the child lived on after its pidfd was closed\n",
+			c->what);
+	CHILD_CHECK(n == 0);
+	autoreap_gone(pid, other);
+	h = fork();
+	CHILD_CHECK(h >= 0);
+	if (h == 0) {
+		CHILD_CHECK(setns(nsfd, CLONE_NEWPID) == 0);
+		h = fork();
+		if (h == 0)
+			_exit(0);
+		if (h > 0)
+			reap(h);
+		CHILD_CHECK(h < 0 && errno == ENOMEM);
+		_exit(0);
+	}
+	close(nsfd);
+	reap(h);
+}
+
+static void autoreap_after(struct sweep *sw, long ret, bool injected)
+{
+	struct autoreap_ctx *c = sw->ctx;
+	bool autokill = c->flags & CLONE_PIDFD_AUTOKILL;
+	int newpid = !!(c->flags & CLONE_NEWPID);
+	struct probe p;
+	int last;
+
+	if (autokill) {
+		close(c->hold[0]);
+		close(c->alive[1]);
+	}
+	if (ret > 0) {
+		CHILD_CHECK(ret == CURSOR + 1);
+		if (autokill)
+			autokill_ends(c, ret);
+		else
+			autoreap_gone(ret, -1);
+		return;
+	}
+	/* The number the kernel may have written is free again. */
+	CHILD_CHECK(sh->pidfd < 0 ||
+		    (fcntl(sh->pidfd, F_GETFD) < 0 && errno == EBADF));
+	if (autokill) {
+		close(c->hold[1]);
+		close(c->alive[0]);
+	}
+	last = cursor_get();
+	CHILD_CHECK(last == CURSOR || last == CURSOR + 1);
+	CHILD_CHECK(probe_spawn(&p, c->flags & CLONE_NEWPID, NULL, 0) == 0);
+	if (newpid)
+		CHILD_CHECK(p.self == 1 && p.parent == 0);
+	else
+		CHILD_CHECK(p.self == p.pid && p.parent == 1);
+	CHILD_CHECK(p.pid == last + 1);
+	check_found_everywhere(&p, sh->depth + 1 + newpid, NULL);
+	probe_end(&p);
+	expect_no_child();
+}
+
+static void autoreap_sweep(void *arg)
+{
+	struct autoreap_ctx *c = arg;
+	struct sweep sw = {
+		.what = c->what,
+		.errnos = c->flags & CLONE_NEWPID ? err_newns : err_fork,
+		.attempt = autoreap_attempt,
+		.after = autoreap_after,
+		.ctx = c,
+	};
+
+	sweep_run(&sw);
+}
+
+static void autoreap_test(struct __test_metadata *_metadata,
+			  const struct slab_snap *before, uint64_t flags,
+			  int depth)
+{
+	struct autoreap_ctx c = { .flags = flags };
+	char what[80];
+
+	snprintf(what, sizeof(what), "clone3(%s) at depth %d",
+		 flags & CLONE_PIDFD_AUTOKILL ?
+		 "NEWPID|AUTOREAP|PIDFD|PIDFD_AUTOKILL" : "CLONE_AUTOREAP",
+		 depth);
+	c.what = what;
+	ASSERT_EQ(0, run_at_depth(_metadata, depth, autoreap_sweep, &c));
+	report(_metadata, what);
+	expect_slabs_back(_metadata, before, what);
+}
+
+TEST_F_TIMEOUT(fault, clone3_autoreap_depth1, 120)
+{
+	const char *why = clone3_flags_missing(0);
+
+	if (why)
+		SKIP(return, "%s", why);
+	autoreap_test(_metadata, &self->before, CLONE_AUTOREAP, 1);
+}
+
+TEST_F_TIMEOUT(fault, clone3_newpid_autokill_depth2, 120)
+{
+	const char *why = clone3_flags_missing(CLONE_PIDFD_AUTOKILL);
+
+	if (why)
+		SKIP(return, "%s", why);
+	autoreap_test(_metadata, &self->before,
+		      CLONE_NEWPID | CLONE_AUTOREAP | CLONE_PIDFD |
+		      CLONE_PIDFD_AUTOKILL, 2);
+}
+
 /* ---- unshare(CLONE_NEWPID) + the first fork ---------------------------------- */
 
 /*
@@ -1502,6 +1826,284 @@ TEST_F_TIMEOUT(fault, open_pid_for_children, 120)
 TEST_F_TIMEOUT(fault, write_ns_last_pid, 120)
 {
 	target_test(_metadata, &self->before, NS_LAST_PID_WRITE);
+}
+
+/* ---- orphans in a namespace with PIDNS_REAP_ORPHANS -------------------- */
+
+/*
+ * NULL if pid namespaces have PIDNS_REAP_ORPHANS, else why not: no
+ * NS_GET_PIDNS_FLAGS (ENOTTY) or a mask without the flag.  Any other error
+ * is left for the sweep to report.
+ */
+static const char *reap_orphans_missing(void)
+{
+	static char why[96];
+	struct pidns_flags f = { 0 };
+	int fd, ret, err;
+
+	fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	ret = ioctl(fd, NS_GET_PIDNS_FLAGS, &f);
+	err = errno;
+	close(fd);
+	if (ret && err == ENOTTY)
+		return "no NS_GET_PIDNS_FLAGS (ENOTTY)";
+	if (ret || (f.mask & PIDNS_REAP_ORPHANS))
+		return NULL;
+	snprintf(why, sizeof(why), "PIDNS_REAP_ORPHANS not supported (mask %#llx)",
+		 (unsigned long long)f.mask);
+	return why;
+}
+
+/*
+ * The sweeper, the init of a namespace at depth 1, makes N below it, its
+ * init a child of the sweeper's, sets PIDNS_REAP_ORPHANS on N (from its
+ * parent, a strict ancestor) and enters it: each attempt's helper C is a
+ * member of N whose parent is outside.  C forks the orphan G with the
+ * fault armed, at N's cursor before an unused chunk, then exits, and G is
+ * adopted by N's init:
+ *
+ * ORPHAN_ZOMBIE: G exits at once, and C exits once G is its zombie: N's
+ *   init adopts a zombie, which must be released at adoption, in C's exit.
+ * ORPHAN_EXITS: G waits for SIGUSR1, its parent death signal, which is sent
+ *   after it is adopted; it must be released at its exit.
+ *
+ * The same fault is armed again for the exits, G's and C's (which adopts
+ * G, and in ORPHAN_ZOMBIE releases it); an exit cannot fail, and whatever
+ * its allocations do, the orphan must still be released.  Before each
+ * helper, and at the end, N's init waits: a blocking waitid() that
+ * returns a zombie child if there is one, and ECHILD once every orphan is
+ * gone (a running orphan is still its child).  A failed fork is checked as
+ * fork_after() does, against N's cursor.  Each helper leaves that cursor
+ * at 1, so that the next one is 2 in N, away from the chunk.
+ */
+enum orphan_way { ORPHAN_ZOMBIE, ORPHAN_EXITS };
+
+struct orphan_ctx {
+	enum orphan_way way;
+	const char *what;
+	pid_t init;		/* N's init, in the sweeper's namespace */
+	int cmd[2];		/* the sweeper asks N's init to wait */
+	int res[2];		/* ...which answers: a zombie, or 0 */
+	int ready[2];		/* in the helper: the orphan is ready */
+	unsigned int nth;	/* in the helper: its attempt's fault */
+};
+
+/* N's init: on each byte of cmd, wait for its children as above. */
+static __noreturn void orphan_init(struct orphan_ctx *c)
+{
+	char b;
+
+	close(c->cmd[1]);
+	close(c->res[0]);
+	while (pidns_read_all(c->cmd[0], &b, 1) == 1) {
+		siginfo_t si;
+		int zombie = 0;
+
+		memset(&si, 0, sizeof(si));
+		if (!waitid(P_ALL, 0, &si, WEXITED | WNOWAIT | __WALL)) {
+			zombie = si.si_pid;
+			waitpid(zombie, NULL, __WALL);
+		} else {
+			CHILD_CHECK(errno == ECHILD);
+		}
+		CHILD_CHECK(pidns_send_int(c->res[1], zombie) == 0);
+	}
+	_exit(0);
+}
+
+/* Every orphan so far is gone, and none was left a zombie. */
+static void orphan_check_init(struct orphan_ctx *c)
+{
+	int zombie;
+
+	CHILD_CHECK(pidns_post_byte(c->cmd[1]) == 0);
+	CHILD_CHECK(pidns_recv_int(c->res[0], &zombie) == 0);
+	if (zombie)
+		fprintf(stderr, "# %s: orphan %d was left a zombie of N's init\n",
+			c->what, zombie);
+	CHILD_CHECK(zombie == 0);
+}
+
+static void orphan_before_helper(struct sweep *sw)
+{
+	orphan_check_init(sw->ctx);
+}
+
+/*
+ * In the helper, a member of N: a proc of N for the checks (the sweeper's
+ * is not), and N's cursor before an unused chunk.
+ */
+static void orphan_setup(struct sweep *sw)
+{
+	struct orphan_ctx *c = sw->ctx;
+
+	if (own_proc >= 0)
+		close(own_proc);
+	own_proc = -1;
+	open_procs();
+	CHILD_CHECK(pidns_pipe(c->ready) == 0);
+	cursor_set(CURSOR);
+}
+
+/* Arm the calling thread's own fail-nth, in plain system calls. */
+static void arm_own_fail_nth(unsigned int nth)
+{
+	char num[16];
+	int fd = open(FAIL_NTH, O_WRONLY | O_CLOEXEC);
+	int len = snprintf(num, sizeof(num), "%u", nth);
+
+	if (fd >= 0)
+		write(fd, num, len);
+}
+
+/* The orphan, in plain system calls; then its exit with the fault armed. */
+static __noreturn void orphan_child(struct orphan_ctx *c)
+{
+	sigset_t usr1;
+
+	if (c->way == ORPHAN_EXITS) {
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &usr1, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGUSR1);
+		write(c->ready[1], "r", 1);
+		while (sigwaitinfo(&usr1, NULL) != SIGUSR1)
+			;
+		/* adopted before the signal: by N's init, 1 in N */
+		if (sys_getppid() != 1)
+			__atomic_add_fetch(&sh->astray, 1, __ATOMIC_SEQ_CST);
+	}
+	arm_own_fail_nth(c->nth);
+	_exit(0);
+}
+
+static long orphan_attempt(struct sweep *sw, struct fi *fi, unsigned int nth,
+			   bool *injected)
+{
+	struct orphan_ctx *c = sw->ctx;
+	long ret;
+
+	c->nth = nth;
+	ret = fi_call(fi, nth, injected, SYS_clone, SIGCHLD, 0, 0, 0, 0,
+		      FI_CHILD_RETURNS);
+	if (ret == 0)
+		orphan_child(c);
+	return ret;
+}
+
+static void orphan_after(struct sweep *sw, long ret, bool injected)
+{
+	struct orphan_ctx *c = sw->ctx;
+	struct probe p;
+	siginfo_t si;
+	int last;
+	char b;
+
+	if (ret > 0) {
+		CHILD_CHECK(ret == CURSOR + 1);
+		if (c->way == ORPHAN_ZOMBIE) {
+			memset(&si, 0, sizeof(si));
+			CHILD_CHECK(waitid(P_PID, ret, &si,
+					   WEXITED | WNOWAIT) == 0);
+			CHILD_CHECK(si.si_pid == ret);
+		} else {
+			CHILD_CHECK(pidns_read_all(c->ready[0], &b, 1) == 1);
+		}
+		__atomic_add_fetch(&sh->orphans, 1, __ATOMIC_SEQ_CST);
+		/* sweep_run_helpers() does not get past our exit */
+		sh->res.ret = ret;
+		sh->res.injected = injected;
+		cursor_set(1);
+		arm_own_fail_nth(c->nth);
+		_exit(0);
+	}
+	last = cursor_get();
+	CHILD_CHECK(last == CURSOR || last == CURSOR + 1);
+	CHILD_CHECK(probe_spawn(&p, 0, NULL, 0) == 0);
+	CHILD_CHECK(p.pid == last + 1 && p.self == p.pid &&
+		    p.parent == sys_getpid());
+	check_found_everywhere(&p, sh->depth + 2, NULL);
+	probe_end(&p);
+	cursor_set(1);
+}
+
+static void orphan_sweep(void *arg)
+{
+	struct orphan_ctx *c = arg;
+	struct sweep sw = {
+		.what = c->what,
+		.errnos = err_fork,
+		.attempt = orphan_attempt,
+		.after = orphan_after,
+		.setup = orphan_setup,
+		.before_helper = orphan_before_helper,
+		.ctx = c,
+	};
+	struct pidns_flags f = {
+		.mask = PIDNS_REAP_ORPHANS,
+		.flags = PIDNS_REAP_ORPHANS,
+	};
+	char path[32];
+	int nsfd;
+
+	CHILD_CHECK(!pidns_pipe(c->cmd) && !pidns_pipe(c->res));
+	c->init = pidns_fork();
+	CHILD_CHECK(c->init >= 0);
+	if (c->init == 0)
+		orphan_init(c);
+	close(c->cmd[0]);
+	close(c->res[1]);
+	open_procs();
+	snprintf(path, sizeof(path), "%d/ns/pid", c->init);
+	nsfd = openat(own_proc, path, O_RDONLY | O_CLOEXEC);
+	CHILD_CHECK(nsfd >= 0);
+	CHILD_CHECK(ioctl(nsfd, NS_SET_PIDNS_FLAGS, &f) == 0);
+	memset(&f, 0, sizeof(f));
+	CHILD_CHECK(ioctl(nsfd, NS_GET_PIDNS_FLAGS, &f) == 0);
+	CHILD_CHECK(f.flags == PIDNS_REAP_ORPHANS);
+	CHILD_CHECK(setns(nsfd, CLONE_NEWPID) == 0);
+	close(nsfd);
+	sh->orphans = 0;
+	sh->astray = 0;
+	sweep_run_helpers(&sw);
+	orphan_check_init(c);
+	if (sh->astray)
+		fprintf(stderr, "# %s: %d orphans not adopted by N's init\n",
+			c->what, sh->astray);
+	CHILD_CHECK(sh->astray == 0 && sh->orphans > 0);
+	close(c->cmd[1]);
+	reap(c->init);
+}
+
+static void orphan_test(struct __test_metadata *_metadata,
+			const struct slab_snap *before, enum orphan_way way)
+{
+	struct orphan_ctx c = {
+		.way = way,
+		.what = way == ORPHAN_ZOMBIE ?
+			"an orphan adopted as a zombie (PIDNS_REAP_ORPHANS)" :
+			"an orphan exiting once adopted (PIDNS_REAP_ORPHANS)",
+	};
+	const char *why = reap_orphans_missing();
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, run_at_depth(_metadata, 1, orphan_sweep, &c));
+	report(_metadata, c.what);
+	ksft_print_msg("%s: %d orphans made\n", c.what, sh->orphans);
+	expect_slabs_back(_metadata, before, c.what);
+}
+
+TEST_F_TIMEOUT(fault, orphan_zombie_adopted, 120)
+{
+	orphan_test(_metadata, &self->before, ORPHAN_ZOMBIE);
+}
+
+TEST_F_TIMEOUT(fault, orphan_exits_adopted, 120)
+{
+	orphan_test(_metadata, &self->before, ORPHAN_EXITS);
 }
 
 /* ---- kernel.pid_max: the first lookup in a namespace ----------------------- */

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The init signal mode of a pid namespace (NS_SET_PIDNS_INIT_SIGNALS):
- * PROTECTED, the default, is 6.12's rule; with ORDINARY a signal from
+ * The init signal mode of a pid namespace, its flag
+ * PIDNS_INIT_SIGNALS_ORDINARY (NS_SET_PIDNS_FLAGS): PROTECTED, without
+ * it, the default, is 6.12's rule; with it, ORDINARY, a signal from
  * outside the namespace (an ancestor) reaches the init as it would an
  * ordinary task, while signals from inside and those the kernel makes
  * keep the init protected.  Each source of a signal and disposition of it
- * is one case, run in both modes (the fixture variants).  Then who may
- * set the mode, with what errno when not, and what reads it back.
+ * is one case, run in both modes (the fixture variants).  Then the flags
+ * word itself: who may set a flag, with what errno when not, what reads
+ * it back, and the rules of its extensible struct.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -16,31 +18,70 @@
 #include <time.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <linux/types.h>
 
 #include "pidns_util.h"
 #include "../kselftest_harness.h"
 
-#ifndef PIDNS_INIT_SIGNALS_PROTECTED
-#define PIDNS_INIT_SIGNALS_PROTECTED	0
-#endif
 #ifndef PIDNS_INIT_SIGNALS_ORDINARY
-#define PIDNS_INIT_SIGNALS_ORDINARY	1
+#define PIDNS_INIT_SIGNALS_ORDINARY	0x1ULL
 #endif
-#ifndef NS_SET_PIDNS_INIT_SIGNALS
-#define NS_SET_PIDNS_INIT_SIGNALS	_IO(NSIO, 0x40)
+#ifndef PIDNS_REAP_ORPHANS
+#define PIDNS_REAP_ORPHANS		0x2ULL
 #endif
-#ifndef NS_GET_PIDNS_INIT_SIGNALS
-#define NS_GET_PIDNS_INIT_SIGNALS	_IO(NSIO, 0x41)
+#ifndef PIDNS_FLAGS_SIZE_VER0
+#define PIDNS_FLAGS_SIZE_VER0		16
+#endif
+#ifndef NS_GET_PIDNS_FLAGS
+struct pidns_flags {
+	__u64 mask;
+	__u64 flags;
+};
+
+#define NS_GET_PIDNS_FLAGS		_IOR(NSIO, 0x40, struct pidns_flags)
+#define NS_SET_PIDNS_FLAGS		_IOW(NSIO, 0x41, struct pidns_flags)
 #endif
 
-static int set_mode(int nsfd, unsigned long mode)
+#define ORD		((__u64)PIDNS_INIT_SIGNALS_ORDINARY)
+#define REAP		((__u64)PIDNS_REAP_ORPHANS)
+#define ALL_FLAGS	(ORD | REAP)	/* what this kernel must support */
+
+/* The two commands with another direction or size. */
+#define GET_CMD(dir, size) \
+	_IOC(dir, NSIO, _IOC_NR(NS_GET_PIDNS_FLAGS), size)
+#define SET_CMD(dir, size) \
+	_IOC(dir, NSIO, _IOC_NR(NS_SET_PIDNS_FLAGS), size)
+
+/* The init signal modes: the fixture's variants, what get_mode() says. */
+enum { MODE_PROTECTED, MODE_ORDINARY };
+
+static int get_flags(int nsfd, struct pidns_flags *f)
 {
-	return ioctl(nsfd, NS_SET_PIDNS_INIT_SIGNALS, mode);
+	memset(f, 0, sizeof(*f));
+	return ioctl(nsfd, NS_GET_PIDNS_FLAGS, f);
 }
 
+static int set_flags(int nsfd, __u64 mask, __u64 flags)
+{
+	struct pidns_flags f = { .mask = mask, .flags = flags };
+
+	return ioctl(nsfd, NS_SET_PIDNS_FLAGS, &f);
+}
+
+/* Set the init signal mode; the other flags keep their values. */
+static int set_mode(int nsfd, int mode)
+{
+	return set_flags(nsfd, ORD, mode == MODE_ORDINARY ? ORD : 0);
+}
+
+/* The init signal mode, or -1 with errno if NS_GET_PIDNS_FLAGS failed. */
 static int get_mode(int nsfd)
 {
-	return ioctl(nsfd, NS_GET_PIDNS_INIT_SIGNALS);
+	struct pidns_flags f;
+
+	if (get_flags(nsfd, &f))
+		return -1;
+	return f.flags & ORD ? MODE_ORDINARY : MODE_PROTECTED;
 }
 
 /* The pid namespace of @pid, a number of the proc at @procfd. */
@@ -113,15 +154,15 @@ FIXTURE(initsig) {
 };
 
 FIXTURE_VARIANT(initsig) {
-	unsigned long mode;
+	int mode;
 };
 
 FIXTURE_VARIANT_ADD(initsig, protected) {
-	.mode = PIDNS_INIT_SIGNALS_PROTECTED,
+	.mode = MODE_PROTECTED,
 };
 
 FIXTURE_VARIANT_ADD(initsig, ordinary) {
-	.mode = PIDNS_INIT_SIGNALS_ORDINARY,
+	.mode = MODE_ORDINARY,
 };
 
 FIXTURE_SETUP(initsig)
@@ -509,14 +550,14 @@ static void start_case(struct __test_metadata *_metadata,
 		self->orphan = self->sh->outer;
 	else if (src != SRC_KILL_ALL)
 		ASSERT_EQ(self->init, self->sh->outer);
-	if (variant->mode != PIDNS_INIT_SIGNALS_PROTECTED) {
+	if (variant->mode != MODE_PROTECTED) {
 		nsfd = open_pidns_at(self->procfd, self->sh->outer);
 		ASSERT_GE(nsfd, 0);
 		ASSERT_EQ(0, set_mode(nsfd, variant->mode)) {
-			TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+			TH_LOG("NS_SET_PIDNS_FLAGS: %s", strerror(errno));
 		}
 		/* Go on if it reads wrong: the outcome tells more. */
-		EXPECT_EQ((int)variant->mode, get_mode(nsfd));
+		EXPECT_EQ(variant->mode, get_mode(nsfd));
 		close(nsfd);
 	}
 }
@@ -583,12 +624,12 @@ static void timer_taken(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, pidns_post_byte(self->down[1]));
 	ASSERT_TRUE(pidns_wait_byte(self->up[0]));
 	if (src != SRC_TIMER_REPROTECT ||
-	    variant->mode == PIDNS_INIT_SIGNALS_PROTECTED)
+	    variant->mode == MODE_PROTECTED)
 		return;
 	nsfd = open_pidns_at(self->procfd, self->sh->outer);
 	ASSERT_GE(nsfd, 0);
-	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_PROTECTED));
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd));
+	ASSERT_EQ(0, set_mode(nsfd, MODE_PROTECTED));
+	EXPECT_EQ(MODE_PROTECTED, get_mode(nsfd));
 	close(nsfd);
 }
 
@@ -656,7 +697,7 @@ static void run_case(struct __test_metadata *_metadata,
 		     const struct _fixture_variant_initsig *variant,
 		     int src, int disp, int sig, int prot, int ord)
 {
-	int expect = variant->mode == PIDNS_INIT_SIGNALS_ORDINARY ? ord : prot;
+	int expect = variant->mode == MODE_ORDINARY ? ord : prot;
 	int code = -1, status = -1;
 	bool alive = false;
 
@@ -1052,7 +1093,7 @@ TEST_F(initsig, ancestor_sigstop_then_sigcont)
  */
 TEST_F(initsig, ancestor_sigterm_ends_namespace)
 {
-	bool ordinary = variant->mode == PIDNS_INIT_SIGNALS_ORDINARY;
+	bool ordinary = variant->mode == MODE_ORDINARY;
 	struct initsig_shared *sh = self->sh;
 	int code = -1, status = -1, nsfd, pidfd[3];
 	siginfo_t info;
@@ -1105,7 +1146,7 @@ TEST_F(initsig, ancestor_sigterm_ends_namespace)
 		nsfd = open_pidns_at(self->procfd, self->init);
 		ASSERT_GE(nsfd, 0);
 		ASSERT_EQ(0, set_mode(nsfd, variant->mode)) {
-			TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+			TH_LOG("NS_SET_PIDNS_FLAGS: %s", strerror(errno));
 		}
 		close(nsfd);
 	}
@@ -1150,7 +1191,7 @@ TEST_F(initsig, ancestor_sigterm_ends_namespace)
 	}
 }
 
-/* ---- the ioctls: who may set the mode, and what reads it ------------- */
+/* ---- the ioctls: who may set a flag, what reads it, the struct ------- */
 
 FIXTURE(ioctl) {
 	int procfd;
@@ -1160,8 +1201,21 @@ FIXTURE(ioctl) {
 
 FIXTURE_SETUP(ioctl)
 {
+	struct pidns_flags f;
+	int own;
+
 	PIDNS_REQUIRE();
 	self->init = -1;
+	/*
+	 * The flags are new in this series: a kernel without them fails
+	 * every case here, not in a check that happens to expect an error.
+	 */
+	own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(own, 0);
+	ASSERT_EQ(0, get_flags(own, &f)) {
+		TH_LOG("NS_GET_PIDNS_FLAGS: %s", strerror(errno));
+	}
+	close(own);
 	self->procfd = pidns_proc_open();
 	ASSERT_GE(self->procfd, 0);
 	ASSERT_EQ(0, pidns_pipe(self->hold));
@@ -1208,10 +1262,10 @@ TEST_F(ioctl, get_default_protected)
 
 	ASSERT_GE(nsfd, 0);
 	ASSERT_GE(own, 0);
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd)) {
-		TH_LOG("NS_GET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	EXPECT_EQ(MODE_PROTECTED, get_mode(nsfd)) {
+		TH_LOG("NS_GET_PIDNS_FLAGS: %s", strerror(errno));
 	}
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(own));
+	EXPECT_EQ(MODE_PROTECTED, get_mode(own));
 	EXPECT_EQ(0, release_idle(self));
 }
 
@@ -1221,14 +1275,14 @@ TEST_F(ioctl, set_get_roundtrip)
 	int nsfd = idle_ns(_metadata, self);
 
 	ASSERT_GE(nsfd, 0);
-	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY)) {
-		TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	ASSERT_EQ(0, set_mode(nsfd, MODE_ORDINARY)) {
+		TH_LOG("NS_SET_PIDNS_FLAGS: %s", strerror(errno));
 	}
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
-	EXPECT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY));
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
-	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_PROTECTED));
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd));
+	EXPECT_EQ(MODE_ORDINARY, get_mode(nsfd));
+	EXPECT_EQ(0, set_mode(nsfd, MODE_ORDINARY));
+	EXPECT_EQ(MODE_ORDINARY, get_mode(nsfd));
+	ASSERT_EQ(0, set_mode(nsfd, MODE_PROTECTED));
+	EXPECT_EQ(MODE_PROTECTED, get_mode(nsfd));
 	/* Back to protected: SIGTERM from outside is dropped again. */
 	ASSERT_EQ(0, kill(self->init, SIGTERM));
 	EXPECT_EQ(0, release_idle(self));
@@ -1243,7 +1297,7 @@ TEST_F(ioctl, not_pidns_einval)
 
 		ASSERT_GE(fd, 0);
 		errno = 0;
-		EXPECT_EQ(-1, set_mode(fd, PIDNS_INIT_SIGNALS_ORDINARY));
+		EXPECT_EQ(-1, set_mode(fd, MODE_ORDINARY));
 		EXPECT_EQ(EINVAL, errno) {
 			TH_LOG("SET on %s ns: %s", types[i], strerror(errno));
 		}
@@ -1252,29 +1306,6 @@ TEST_F(ioctl, not_pidns_einval)
 		EXPECT_EQ(EINVAL, errno);
 		close(fd);
 	}
-}
-
-TEST_F(ioctl, bad_mode_einval)
-{
-	unsigned long bad[] = { 2, 3, 0x100, -1UL };
-	int nsfd = idle_ns(_metadata, self);
-
-	ASSERT_GE(nsfd, 0);
-	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
-		errno = 0;
-		EXPECT_EQ(-1, set_mode(nsfd, bad[i]));
-		EXPECT_EQ(EINVAL, errno) {
-			TH_LOG("mode %#lx: %s", bad[i], strerror(errno));
-		}
-	}
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd));
-	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY));
-	errno = 0;
-	EXPECT_EQ(-1, set_mode(nsfd, 2));
-	EXPECT_EQ(EINVAL, errno);
-	/* A bad mode changes nothing. */
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
-	EXPECT_EQ(0, release_idle(self));
 }
 
 /*
@@ -1300,38 +1331,32 @@ TEST_F(ioctl, set_from_inside_eperm)
 		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		CHILD_CHECK(own >= 0);
 		CHILD_CHECK(getpid() == 1);
-		CHILD_CHECK(get_mode(own) == PIDNS_INIT_SIGNALS_ORDINARY);
-		CHILD_CHECK_ERR(set_mode(own, PIDNS_INIT_SIGNALS_PROTECTED),
-				EPERM);
-		CHILD_CHECK_ERR(set_mode(own, PIDNS_INIT_SIGNALS_ORDINARY),
-				EPERM);
-		CHILD_CHECK_ERR(set_mode(parent, PIDNS_INIT_SIGNALS_ORDINARY),
-				EPERM);
-		CHILD_CHECK(get_mode(parent) == PIDNS_INIT_SIGNALS_PROTECTED);
+		CHILD_CHECK(get_mode(own) == MODE_ORDINARY);
+		CHILD_CHECK_ERR(set_mode(own, MODE_PROTECTED), EPERM);
+		CHILD_CHECK_ERR(set_mode(own, MODE_ORDINARY), EPERM);
+		CHILD_CHECK_ERR(set_mode(parent, MODE_ORDINARY), EPERM);
+		CHILD_CHECK(get_mode(parent) == MODE_PROTECTED);
 		c = fork();
 		CHILD_CHECK(c >= 0);
 		if (c == 0) {
-			CHILD_CHECK_ERR(set_mode(own,
-						 PIDNS_INIT_SIGNALS_PROTECTED),
-					EPERM);
-			CHILD_CHECK(get_mode(own) ==
-				    PIDNS_INIT_SIGNALS_ORDINARY);
+			CHILD_CHECK_ERR(set_mode(own, MODE_PROTECTED), EPERM);
+			CHILD_CHECK(get_mode(own) == MODE_ORDINARY);
 			_exit(0);
 		}
 		CHILD_CHECK(pidns_wait_status(c) == 0);
-		CHILD_CHECK(get_mode(own) == PIDNS_INIT_SIGNALS_ORDINARY);
+		CHILD_CHECK(get_mode(own) == MODE_ORDINARY);
 		_exit(0);
 	}
 	close(go[0]);
 	nsfd = open_pidns_at(self->procfd, self->init);
 	ASSERT_GE(nsfd, 0);
-	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY)) {
-		TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	ASSERT_EQ(0, set_mode(nsfd, MODE_ORDINARY)) {
+		TH_LOG("NS_SET_PIDNS_FLAGS: %s", strerror(errno));
 	}
 	ASSERT_EQ(0, pidns_post_byte(go[1]));
 	EXPECT_EQ(0, pidns_wait_status(self->init));
 	self->init = -1;
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
+	EXPECT_EQ(MODE_ORDINARY, get_mode(nsfd));
 }
 
 /* Not on one's own namespace: the test's (the initial one in the guest). */
@@ -1344,14 +1369,14 @@ TEST_F(ioctl, set_own_ns_eperm)
 
 		ASSERT_GE(fd, 0);
 		errno = 0;
-		EXPECT_EQ(-1, set_mode(fd, PIDNS_INIT_SIGNALS_ORDINARY));
+		EXPECT_EQ(-1, set_mode(fd, MODE_ORDINARY));
 		EXPECT_EQ(EPERM, errno) {
 			TH_LOG("SET on own %s: %s", names[i], strerror(errno));
 		}
 		errno = 0;
-		EXPECT_EQ(-1, set_mode(fd, PIDNS_INIT_SIGNALS_PROTECTED));
+		EXPECT_EQ(-1, set_mode(fd, MODE_PROTECTED));
 		EXPECT_EQ(EPERM, errno);
-		EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(fd));
+		EXPECT_EQ(MODE_PROTECTED, get_mode(fd));
 		close(fd);
 	}
 }
@@ -1366,13 +1391,12 @@ TEST_F(ioctl, set_sibling_ns_eperm)
 	sib = pidns_fork();
 	ASSERT_GE(sib, 0);
 	if (sib == 0) {
-		CHILD_CHECK_ERR(set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY),
-				EPERM);
-		CHILD_CHECK(get_mode(nsfd) == PIDNS_INIT_SIGNALS_PROTECTED);
+		CHILD_CHECK_ERR(set_mode(nsfd, MODE_ORDINARY), EPERM);
+		CHILD_CHECK(get_mode(nsfd) == MODE_PROTECTED);
 		_exit(0);
 	}
 	EXPECT_EQ(0, pidns_wait_status(sib));
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd));
+	EXPECT_EQ(MODE_PROTECTED, get_mode(nsfd));
 	EXPECT_EQ(0, release_idle(self));
 }
 
@@ -1387,15 +1411,13 @@ TEST_F(ioctl, set_unprivileged_eperm)
 	ASSERT_GE(c, 0);
 	if (c == 0) {
 		CHILD_CHECK(pidns_drop_to_uid(65534) == 0);
-		CHILD_CHECK_ERR(set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY),
-				EPERM);
-		CHILD_CHECK_ERR(set_mode(nsfd, PIDNS_INIT_SIGNALS_PROTECTED),
-				EPERM);
-		CHILD_CHECK(get_mode(nsfd) == PIDNS_INIT_SIGNALS_PROTECTED);
+		CHILD_CHECK_ERR(set_mode(nsfd, MODE_ORDINARY), EPERM);
+		CHILD_CHECK_ERR(set_mode(nsfd, MODE_PROTECTED), EPERM);
+		CHILD_CHECK(get_mode(nsfd) == MODE_PROTECTED);
 		_exit(0);
 	}
 	EXPECT_EQ(0, pidns_wait_status(c));
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(nsfd));
+	EXPECT_EQ(MODE_PROTECTED, get_mode(nsfd));
 	EXPECT_EQ(0, release_idle(self));
 }
 
@@ -1426,17 +1448,16 @@ TEST_F(ioctl, set_by_userns_owner)
 		close(hold[0]);
 		fd = open_pidns_at(self->procfd, init);
 		CHILD_CHECK(fd >= 0);
-		CHILD_CHECK(get_mode(fd) == PIDNS_INIT_SIGNALS_PROTECTED);
-		CHILD_CHECK(set_mode(fd, PIDNS_INIT_SIGNALS_ORDINARY) == 0);
-		CHILD_CHECK(get_mode(fd) == PIDNS_INIT_SIGNALS_ORDINARY);
-		CHILD_CHECK_ERR(set_mode(other, PIDNS_INIT_SIGNALS_ORDINARY),
-				EPERM);
+		CHILD_CHECK(get_mode(fd) == MODE_PROTECTED);
+		CHILD_CHECK(set_mode(fd, MODE_ORDINARY) == 0);
+		CHILD_CHECK(get_mode(fd) == MODE_ORDINARY);
+		CHILD_CHECK_ERR(set_mode(other, MODE_ORDINARY), EPERM);
 		CHILD_CHECK(kill(init, SIGTERM) == 0);
 		CHILD_CHECK(pidns_wait_status(init) == 128 + SIGTERM);
 		_exit(0);
 	}
 	EXPECT_EQ(0, pidns_wait_status(c));
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(other));
+	EXPECT_EQ(MODE_PROTECTED, get_mode(other));
 	EXPECT_EQ(0, release_idle(self));
 }
 
@@ -1460,16 +1481,16 @@ TEST_F(ioctl, set_via_pid_for_children)
 	fd = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, setns(me, CLONE_NEWPID));
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_PROTECTED, get_mode(fd)) {
-		TH_LOG("NS_GET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	EXPECT_EQ(MODE_PROTECTED, get_mode(fd)) {
+		TH_LOG("NS_GET_PIDNS_FLAGS: %s", strerror(errno));
 	}
-	ASSERT_EQ(0, set_mode(fd, PIDNS_INIT_SIGNALS_ORDINARY)) {
-		TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	ASSERT_EQ(0, set_mode(fd, MODE_ORDINARY)) {
+		TH_LOG("NS_SET_PIDNS_FLAGS: %s", strerror(errno));
 	}
 	nsfd = open_pidns_at(self->procfd, self->init);
 	ASSERT_GE(nsfd, 0);
 	EXPECT_EQ(pidns_fd_ino(fd), pidns_fd_ino(nsfd));
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
+	EXPECT_EQ(MODE_ORDINARY, get_mode(nsfd));
 	ASSERT_EQ(0, kill(self->init, SIGTERM));
 	EXPECT_EQ(128 + SIGTERM, pidns_wait_status(self->init));
 	self->init = -1;
@@ -1494,7 +1515,7 @@ TEST_F(ioctl, child_of_ordinary_is_protected)
 		CHILD_CHECK(pidns_wait_byte(go[0]));
 		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		CHILD_CHECK(own >= 0);
-		CHILD_CHECK(get_mode(own) == PIDNS_INIT_SIGNALS_ORDINARY);
+		CHILD_CHECK(get_mode(own) == MODE_ORDINARY);
 		CHILD_CHECK(pipe2(yd, O_CLOEXEC) == 0);
 		CHILD_CHECK(pipe2(ya, O_CLOEXEC) == 0);
 		CHILD_CHECK(unshare(CLONE_NEWPID) == 0);
@@ -1514,29 +1535,540 @@ TEST_F(ioctl, child_of_ordinary_is_protected)
 		child = open("/proc/self/ns/pid_for_children",
 			     O_RDONLY | O_CLOEXEC);
 		CHILD_CHECK(child >= 0);
-		CHILD_CHECK(get_mode(child) == PIDNS_INIT_SIGNALS_PROTECTED);
+		CHILD_CHECK(get_mode(child) == MODE_PROTECTED);
 		/* We are outside Y: SIGTERM is dropped, Y still answers. */
 		CHILD_CHECK(kill(y, SIGTERM) == 0);
 		CHILD_CHECK(pidns_post_byte(yd[1]) == 0);
 		CHILD_CHECK(pidns_wait_byte(ya[0]));
 		/* Opting Y in, from here, works; then SIGTERM ends it. */
-		CHILD_CHECK(set_mode(child, PIDNS_INIT_SIGNALS_ORDINARY) == 0);
-		CHILD_CHECK(get_mode(child) == PIDNS_INIT_SIGNALS_ORDINARY);
+		CHILD_CHECK(set_mode(child, MODE_ORDINARY) == 0);
+		CHILD_CHECK(get_mode(child) == MODE_ORDINARY);
 		CHILD_CHECK(kill(y, SIGTERM) == 0);
 		CHILD_CHECK(pidns_wait_status(y) == 128 + SIGTERM);
-		CHILD_CHECK(get_mode(own) == PIDNS_INIT_SIGNALS_ORDINARY);
+		CHILD_CHECK(get_mode(own) == MODE_ORDINARY);
 		_exit(0);
 	}
 	close(go[0]);
 	nsfd = open_pidns_at(self->procfd, self->init);
 	ASSERT_GE(nsfd, 0);
-	ASSERT_EQ(0, set_mode(nsfd, PIDNS_INIT_SIGNALS_ORDINARY)) {
-		TH_LOG("NS_SET_PIDNS_INIT_SIGNALS: %s", strerror(errno));
+	ASSERT_EQ(0, set_mode(nsfd, MODE_ORDINARY)) {
+		TH_LOG("NS_SET_PIDNS_FLAGS: %s", strerror(errno));
 	}
 	ASSERT_EQ(0, pidns_post_byte(go[1]));
 	EXPECT_EQ(0, pidns_wait_status(self->init));
 	self->init = -1;
-	EXPECT_EQ(PIDNS_INIT_SIGNALS_ORDINARY, get_mode(nsfd));
+	EXPECT_EQ(MODE_ORDINARY, get_mode(nsfd));
+}
+
+/* ---- the flags word: NS_GET_PIDNS_FLAGS, NS_SET_PIDNS_FLAGS ----------- */
+
+/* The flags of @nsfd's namespace, -1 (all bits) if GET fails. */
+static __u64 flags_of(int nsfd)
+{
+	struct pidns_flags f;
+
+	return get_flags(nsfd, &f) ? ~0ULL : f.flags;
+}
+
+/* Are the bytes [@from, @to) of @buf all @val? */
+static bool all_bytes(const unsigned char *buf, size_t from, size_t to,
+		      unsigned char val)
+{
+	for (size_t i = from; i < to; i++)
+		if (buf[i] != val)
+			return false;
+	return true;
+}
+
+/*
+ * GET's mask is every flag the kernel supports, the two of this series;
+ * a new namespace has none set.  Anyone holding the fd may GET: an
+ * unprivileged task reads the flags the test set.
+ */
+TEST_F(ioctl, get_mask_is_supported_flags)
+{
+	int nsfd = idle_ns(_metadata, self);
+	struct pidns_flags f;
+	pid_t c;
+
+	ASSERT_GE(nsfd, 0);
+	memset(&f, 0xff, sizeof(f));
+	ASSERT_EQ(0, ioctl(nsfd, NS_GET_PIDNS_FLAGS, &f));
+	EXPECT_EQ(ALL_FLAGS, f.mask);
+	EXPECT_EQ(0, f.flags);
+	ASSERT_EQ(0, set_flags(nsfd, REAP, REAP));
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		CHILD_CHECK(pidns_drop_to_uid(65534) == 0);
+		memset(&f, 0xff, sizeof(f));
+		CHILD_CHECK(ioctl(nsfd, NS_GET_PIDNS_FLAGS, &f) == 0);
+		CHILD_CHECK(f.mask == ALL_FLAGS);
+		CHILD_CHECK(f.flags == REAP);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(c));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/* A pointer to nothing: EFAULT for GET and SET, and nothing set. */
+TEST_F(ioctl, bad_pointer_efault)
+{
+	int nsfd = idle_ns(_metadata, self);
+	void *none;
+
+	ASSERT_GE(nsfd, 0);
+	none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, none);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(nsfd, NS_GET_PIDNS_FLAGS, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(nsfd, NS_GET_PIDNS_FLAGS, none));
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(nsfd, NS_SET_PIDNS_FLAGS, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(nsfd, NS_SET_PIDNS_FLAGS, none));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, flags_of(nsfd));
+	munmap(none, 4096);
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * A bit in mask the kernel does not support: EINVAL, alone or beside the
+ * known ones, and the known ones are not set either.
+ */
+TEST_F(ioctl, unknown_mask_bit_einval)
+{
+	int nsfd = idle_ns(_metadata, self);
+
+	ASSERT_GE(nsfd, 0);
+	for (int bit = 2; bit < 64; bit++) {
+		__u64 b = 1ULL << bit;
+
+		errno = 0;
+		EXPECT_EQ(-1, set_flags(nsfd, b, 0));
+		EXPECT_EQ(EINVAL, errno) {
+			TH_LOG("mask bit %d: %s", bit, strerror(errno));
+		}
+		errno = 0;
+		EXPECT_EQ(-1, set_flags(nsfd, b | ALL_FLAGS, b | ALL_FLAGS));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	EXPECT_EQ(0, flags_of(nsfd));
+	ASSERT_EQ(0, set_flags(nsfd, ORD, ORD));
+	errno = 0;
+	EXPECT_EQ(-1, set_flags(nsfd, ~0ULL, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(ORD, flags_of(nsfd));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/* A bit in flags that is not in mask: EINVAL, and nothing changes. */
+TEST_F(ioctl, flags_outside_mask_einval)
+{
+	static const struct {
+		__u64 mask, flags;
+	} bad[] = {
+		{ 0, ORD }, { 0, REAP }, { ORD, REAP }, { REAP, ORD },
+		{ ORD, ALL_FLAGS }, { REAP, ALL_FLAGS },
+		{ ALL_FLAGS, ALL_FLAGS | 1ULL << 2 },
+		{ ALL_FLAGS, 1ULL << 63 },
+	};
+	int nsfd = idle_ns(_metadata, self);
+
+	ASSERT_GE(nsfd, 0);
+	for (int round = 0; round < 2; round++) {
+		/* With no flag set, then with REAP set. */
+		__u64 was = round ? REAP : 0;
+
+		ASSERT_EQ(0, set_flags(nsfd, ALL_FLAGS, was));
+		for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+			errno = 0;
+			EXPECT_EQ(-1, set_flags(nsfd, bad[i].mask,
+						bad[i].flags));
+			EXPECT_EQ(EINVAL, errno) {
+				TH_LOG("mask %#llx flags %#llx: %s",
+				       (unsigned long long)bad[i].mask,
+				       (unsigned long long)bad[i].flags,
+				       strerror(errno));
+			}
+			EXPECT_EQ(was, flags_of(nsfd));
+		}
+	}
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * The EINVAL checks come before the permission check: where SET is EPERM
+ * (the caller's own namespace, an unprivileged caller, the init on its
+ * own namespace), an unknown mask bit or a flag outside the mask is
+ * EINVAL all the same.
+ */
+static void expect_einval_before_eperm(int fd)
+{
+	CHILD_CHECK_ERR(set_flags(fd, 1ULL << 2, 0), EINVAL);
+	CHILD_CHECK_ERR(set_flags(fd, ~0ULL, ~0ULL), EINVAL);
+	CHILD_CHECK_ERR(set_flags(fd, ORD, REAP), EINVAL);
+	CHILD_CHECK_ERR(set_flags(fd, 0, ORD), EINVAL);
+	CHILD_CHECK_ERR(set_flags(fd, REAP, REAP), EPERM);
+	CHILD_CHECK_ERR(set_flags(fd, ORD, 0), EPERM);
+}
+
+TEST_F(ioctl, einval_before_eperm)
+{
+	int nsfd = idle_ns(_metadata, self);
+	pid_t c;
+
+	ASSERT_GE(nsfd, 0);
+	/* The test's own namespace. */
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+
+		CHILD_CHECK(own >= 0);
+		expect_einval_before_eperm(own);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(c));
+	/* An unprivileged caller outside. */
+	c = fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		CHILD_CHECK(pidns_drop_to_uid(65534) == 0);
+		expect_einval_before_eperm(nsfd);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(c));
+	/* A privileged init, from inside. */
+	c = pidns_fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+
+		CHILD_CHECK(own >= 0);
+		expect_einval_before_eperm(own);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(c));
+	EXPECT_EQ(0, flags_of(nsfd));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * Only the bits in mask change: setting or clearing one flag leaves the
+ * other as it was, also where it counts (ORDINARY, kept through changes
+ * of REAP, lets SIGTERM from outside end the init).
+ */
+TEST_F(ioctl, one_flag_leaves_the_other)
+{
+	static const struct {
+		__u64 mask, flags, after;
+	} steps[] = {
+		{ ORD, ORD, ORD },
+		{ REAP, REAP, ALL_FLAGS },
+		{ ORD, 0, REAP },
+		{ ORD, ORD, ALL_FLAGS },
+		{ REAP, 0, ORD },
+		{ ALL_FLAGS, REAP, REAP },
+		{ ALL_FLAGS, ALL_FLAGS, ALL_FLAGS },
+		{ ALL_FLAGS, ORD, ORD },
+		{ REAP, REAP, ALL_FLAGS },
+	};
+	int nsfd = idle_ns(_metadata, self);
+
+	ASSERT_GE(nsfd, 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(steps); i++) {
+		ASSERT_EQ(0, set_flags(nsfd, steps[i].mask, steps[i].flags)) {
+			TH_LOG("step %u: %s", i, strerror(errno));
+		}
+		EXPECT_EQ(steps[i].after, flags_of(nsfd)) {
+			TH_LOG("step %u", i);
+		}
+	}
+	ASSERT_EQ(0, kill(self->init, SIGTERM));
+	EXPECT_EQ(128 + SIGTERM, pidns_wait_status(self->init));
+	self->init = -1;
+}
+
+/*
+ * mask 0 is a SET that changes nothing: 0, flags as they were.  It is
+ * still a SET: the permission check does not depend on the mask, so on
+ * the caller's own namespace it is EPERM.
+ */
+TEST_F(ioctl, mask_zero_is_noop)
+{
+	int nsfd = idle_ns(_metadata, self);
+	int own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+
+	ASSERT_GE(nsfd, 0);
+	ASSERT_GE(own, 0);
+	EXPECT_EQ(0, set_flags(nsfd, 0, 0));
+	EXPECT_EQ(0, flags_of(nsfd));
+	ASSERT_EQ(0, set_flags(nsfd, ALL_FLAGS, ALL_FLAGS));
+	EXPECT_EQ(0, set_flags(nsfd, 0, 0));
+	EXPECT_EQ(ALL_FLAGS, flags_of(nsfd));
+	errno = 0;
+	EXPECT_EQ(-1, set_flags(own, 0, 0));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * A size below PIDNS_FLAGS_SIZE_VER0 in the command: EINVAL; GET writes
+ * nothing, SET sets nothing.
+ */
+TEST_F(ioctl, short_size_einval)
+{
+	static const int sizes[] = { 0, 1, 8, 15 };
+	struct pidns_flags f = { .mask = ALL_FLAGS, .flags = ALL_FLAGS };
+	int nsfd = idle_ns(_metadata, self);
+	unsigned char buf[32];
+
+	ASSERT_GE(nsfd, 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		memset(buf, 0xa5, sizeof(buf));
+		errno = 0;
+		EXPECT_EQ(-1, ioctl(nsfd, GET_CMD(_IOC_READ, sizes[i]), buf));
+		EXPECT_EQ(EINVAL, errno) {
+			TH_LOG("GET of size %d: %s", sizes[i], strerror(errno));
+		}
+		EXPECT_TRUE(all_bytes(buf, 0, sizeof(buf), 0xa5));
+		memcpy(buf, &f, sizeof(f));
+		errno = 0;
+		EXPECT_EQ(-1, ioctl(nsfd, SET_CMD(_IOC_WRITE, sizes[i]), buf));
+		EXPECT_EQ(EINVAL, errno) {
+			TH_LOG("SET of size %d: %s", sizes[i], strerror(errno));
+		}
+	}
+	EXPECT_EQ(0, flags_of(nsfd));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * The commands the flags replace, _IO(NSIO, 0x40) (set the mode given as
+ * the argument) and _IO(NSIO, 0x41) (return it), are gone: they fail,
+ * with EINVAL or ENOTTY (size 0, and no direction: the rules name both),
+ * and set nothing: SIGTERM from outside is still dropped.
+ */
+TEST_F(ioctl, old_commands_gone)
+{
+	int nsfd = idle_ns(_metadata, self);
+
+	ASSERT_GE(nsfd, 0);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(nsfd, _IO(NSIO, 0x40), 1UL));
+	EXPECT_TRUE(errno == EINVAL || errno == ENOTTY) {
+		TH_LOG("_IO(NSIO, 0x40): %s", strerror(errno));
+	}
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(nsfd, _IO(NSIO, 0x41), 0UL));
+	EXPECT_TRUE(errno == EINVAL || errno == ENOTTY) {
+		TH_LOG("_IO(NSIO, 0x41): %s", strerror(errno));
+	}
+	EXPECT_EQ(0, flags_of(nsfd));
+	ASSERT_EQ(0, kill(self->init, SIGTERM));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * GET with a larger struct: the flags in the first 16 bytes, zeroes up
+ * to the size given, nothing written beyond it.
+ */
+TEST_F(ioctl, larger_get_zero_filled)
+{
+	static const int sizes[] = { 17, 24, 32, 64, 512, 4096 };
+	int nsfd = idle_ns(_metadata, self);
+	unsigned char buf[4096 + 64];
+	struct pidns_flags f;
+
+	ASSERT_GE(nsfd, 0);
+	ASSERT_EQ(0, set_flags(nsfd, REAP, REAP));
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		int size = sizes[i];
+
+		memset(buf, 0xa5, sizeof(buf));
+		ASSERT_EQ(0, ioctl(nsfd, GET_CMD(_IOC_READ, size), buf)) {
+			TH_LOG("GET of size %d: %s", size, strerror(errno));
+		}
+		memcpy(&f, buf, sizeof(f));
+		EXPECT_EQ(ALL_FLAGS, f.mask);
+		EXPECT_EQ(REAP, f.flags);
+		EXPECT_TRUE(all_bytes(buf, PIDNS_FLAGS_SIZE_VER0, size, 0)) {
+			TH_LOG("size %d: not zeroed past the flags", size);
+		}
+		EXPECT_TRUE(all_bytes(buf, size, sizeof(buf), 0xa5)) {
+			TH_LOG("size %d: written past the size", size);
+		}
+	}
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * SET with a larger struct: a non-zero byte past the first 16 is E2BIG
+ * (and sets nothing); zeroes there are fine, and what lies beyond the
+ * size given is not read.
+ */
+TEST_F(ioctl, larger_set_needs_zero_tail)
+{
+	static const int sizes[] = { 17, 24, 64, 4095 };
+	struct pidns_flags f = { .mask = REAP, .flags = REAP };
+	int nsfd = idle_ns(_metadata, self);
+	unsigned char buf[4096];
+
+	ASSERT_GE(nsfd, 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(sizes); i++) {
+		int size = sizes[i];
+
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf, &f, sizeof(f));
+		buf[PIDNS_FLAGS_SIZE_VER0] = 1;
+		errno = 0;
+		EXPECT_EQ(-1, ioctl(nsfd, SET_CMD(_IOC_WRITE, size), buf));
+		EXPECT_EQ(E2BIG, errno) {
+			TH_LOG("size %d, byte 16 set: %s", size,
+			       strerror(errno));
+		}
+		buf[PIDNS_FLAGS_SIZE_VER0] = 0;
+		buf[size - 1] = 0x80;
+		errno = 0;
+		EXPECT_EQ(-1, ioctl(nsfd, SET_CMD(_IOC_WRITE, size), buf));
+		EXPECT_EQ(E2BIG, errno) {
+			TH_LOG("size %d, last byte set: %s", size,
+			       strerror(errno));
+		}
+		EXPECT_EQ(0, flags_of(nsfd));
+		buf[size - 1] = 0;
+		buf[size] = 0xff;
+		ASSERT_EQ(0, ioctl(nsfd, SET_CMD(_IOC_WRITE, size), buf)) {
+			TH_LOG("size %d, zero tail: %s", size, strerror(errno));
+		}
+		EXPECT_EQ(REAP, flags_of(nsfd));
+		ASSERT_EQ(0, set_flags(nsfd, REAP, 0));
+	}
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * The numbers of the two commands with another direction (or the type
+ * of another driver): ENOTTY, nothing read or written.
+ */
+TEST_F(ioctl, wrong_direction_enotty)
+{
+	const unsigned int cmds[] = {
+		GET_CMD(_IOC_WRITE, PIDNS_FLAGS_SIZE_VER0),
+		GET_CMD(_IOC_READ | _IOC_WRITE, PIDNS_FLAGS_SIZE_VER0),
+		GET_CMD(_IOC_NONE, PIDNS_FLAGS_SIZE_VER0),
+		SET_CMD(_IOC_READ, PIDNS_FLAGS_SIZE_VER0),
+		SET_CMD(_IOC_READ | _IOC_WRITE, PIDNS_FLAGS_SIZE_VER0),
+		SET_CMD(_IOC_NONE, PIDNS_FLAGS_SIZE_VER0),
+		_IOC(_IOC_READ, NSIO + 1, _IOC_NR(NS_GET_PIDNS_FLAGS),
+		     PIDNS_FLAGS_SIZE_VER0),
+		_IOC(_IOC_WRITE, NSIO + 1, _IOC_NR(NS_SET_PIDNS_FLAGS),
+		     PIDNS_FLAGS_SIZE_VER0),
+	};
+	struct pidns_flags f = { .mask = ALL_FLAGS, .flags = ALL_FLAGS }, g;
+	int nsfd = idle_ns(_metadata, self);
+
+	ASSERT_GE(nsfd, 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(cmds); i++) {
+		g = f;
+		errno = 0;
+		EXPECT_EQ(-1, ioctl(nsfd, cmds[i], &g));
+		EXPECT_EQ(ENOTTY, errno) {
+			TH_LOG("command %#x: %s", cmds[i], strerror(errno));
+		}
+		EXPECT_EQ(0, memcmp(&f, &g, sizeof(f)));
+	}
+	EXPECT_EQ(0, flags_of(nsfd));
+	EXPECT_EQ(0, release_idle(self));
+}
+
+/*
+ * Not inherited: a namespace made by the init of one with every flag set
+ * has none.
+ */
+TEST_F(ioctl, child_namespace_starts_clear)
+{
+	int nsfd, go[2];
+
+	ASSERT_EQ(0, pidns_pipe(go));
+	self->init = pidns_fork();
+	ASSERT_GE(self->init, 0);
+	if (self->init == 0) {
+		int own, procfd, fd, hold[2];
+		struct pidns_flags f;
+		pid_t y;
+
+		close(go[1]);
+		CHILD_CHECK(pidns_wait_byte(go[0]));
+		own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		CHILD_CHECK(own >= 0);
+		CHILD_CHECK(flags_of(own) == ALL_FLAGS);
+		CHILD_CHECK(pipe2(hold, O_CLOEXEC) == 0);
+		y = pidns_fork_idle_init(hold);
+		CHILD_CHECK(y > 0);
+		close(hold[0]);
+		procfd = pidns_proc_open();
+		CHILD_CHECK(procfd >= 0);
+		fd = open_pidns_at(procfd, y);
+		CHILD_CHECK(fd >= 0);
+		CHILD_CHECK(get_flags(fd, &f) == 0);
+		CHILD_CHECK(f.mask == ALL_FLAGS);
+		CHILD_CHECK(f.flags == 0);
+		close(hold[1]);
+		CHILD_CHECK(pidns_wait_status(y) == 0);
+		_exit(0);
+	}
+	close(go[0]);
+	nsfd = open_pidns_at(self->procfd, self->init);
+	ASSERT_GE(nsfd, 0);
+	ASSERT_EQ(0, set_flags(nsfd, ALL_FLAGS, ALL_FLAGS));
+	ASSERT_EQ(0, pidns_post_byte(go[1]));
+	EXPECT_EQ(0, pidns_wait_status(self->init));
+	self->init = -1;
+}
+
+/*
+ * The initial namespace has no ancestor: nobody may set its flags (EPERM
+ * from it and from below); it has none.
+ */
+TEST_F(ioctl, initial_namespace_eperm)
+{
+	static const struct {
+		__u64 mask, flags;
+	} sets[] = {
+		{ ORD, ORD }, { REAP, REAP }, { ALL_FLAGS, 0 },
+	};
+	struct pidns_flags f;
+	int fd;
+	pid_t c;
+
+	if (pidns_level() != 0)
+		SKIP(return, "not in the initial pid namespace");
+	fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, get_flags(fd, &f));
+	EXPECT_EQ(ALL_FLAGS, f.mask);
+	EXPECT_EQ(0, f.flags);
+	for (unsigned int i = 0; i < ARRAY_SIZE(sets); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, set_flags(fd, sets[i].mask, sets[i].flags));
+		EXPECT_EQ(EPERM, errno);
+	}
+	c = pidns_fork();
+	ASSERT_GE(c, 0);
+	if (c == 0) {
+		CHILD_CHECK_ERR(set_flags(fd, REAP, REAP), EPERM);
+		CHILD_CHECK_ERR(set_flags(fd, ORD, ORD), EPERM);
+		_exit(0);
+	}
+	EXPECT_EQ(0, pidns_wait_status(c));
+	EXPECT_EQ(0, flags_of(fd));
 }
 
 TEST_HARNESS_MAIN

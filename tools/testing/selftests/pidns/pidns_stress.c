@@ -13,6 +13,12 @@
  * + fork, clone3 with set_tid, writes to ns_last_pid and pid_max, reboot()
  * in throwaway namespaces, and the death of a throwaway namespace's init
  * while helpers setns() + fork() into it and into a namespace nested in it.
+ * Where the kernel has them: clone3() CLONE_AUTOREAP children exiting at
+ * random moments, CLONE_PIDFD_AUTOKILL pidfds closed at random moments,
+ * and orphans made in throwaway namespaces and in spine levels, whose
+ * PIDNS_REAP_ORPHANS processes of ancestor levels flip meanwhile; at the
+ * end, with the mode on at every spine level, orphans made at each level
+ * must never be its init's zombies.
  *
  * Every check is built so that a legitimate race cannot fail it: a number
  * is only judged against a struct pid pinned by a pidfd, and a pidfd that
@@ -36,6 +42,29 @@
 
 #include "pidns_util.h"
 #include "../kselftest_harness.h"
+
+/* Upstream 7.1's clone3() flags and this series' pid namespace modes. */
+#ifndef CLONE_AUTOREAP
+#define CLONE_AUTOREAP		0x400000000ULL
+#endif
+#ifndef CLONE_NNP
+#define CLONE_NNP		0x800000000ULL
+#endif
+#ifndef CLONE_PIDFD_AUTOKILL
+#define CLONE_PIDFD_AUTOKILL	0x1000000000ULL
+#endif
+#ifndef PIDNS_REAP_ORPHANS
+#define PIDNS_REAP_ORPHANS	0x2ULL
+#endif
+#ifndef NS_GET_PIDNS_FLAGS
+struct pidns_flags {
+	__u64 mask;
+	__u64 flags;
+};
+
+#define NS_GET_PIDNS_FLAGS	_IOR(NSIO, 0x40, struct pidns_flags)
+#define NS_SET_PIDNS_FLAGS	_IOW(NSIO, 0x41, struct pidns_flags)
+#endif
 
 /* Deepest spine; shorter when the stress itself runs in a child namespace. */
 #define SPINE_DEPTH		PIDNS_MAX_LEVEL
@@ -78,6 +107,14 @@ enum op_kind {
 	K_INIT_DEATH,
 	K_FORK_INTO_DYING,
 	K_FORK_ENOMEM,
+	K_AUTOREAP,
+	K_AUTOKILL,
+	K_AUTOKILL_SHARED,
+	K_ORPHAN,
+	K_ORPHAN_NS,
+	K_REAP_SET,
+	K_REAP_EPERM,
+	K_ORPHAN_FINAL,
 	NR_KINDS
 };
 
@@ -105,6 +142,14 @@ static const char * const kind_name[NR_KINDS] = {
 	[K_INIT_DEATH]		= "init death",
 	[K_FORK_INTO_DYING]	= "fork into dying ns",
 	[K_FORK_ENOMEM]		= "fork ENOMEM (dead ns)",
+	[K_AUTOREAP]		= "autoreap child",
+	[K_AUTOKILL]		= "autokill pidfd closed",
+	[K_AUTOKILL_SHARED]	= "autokill pidfd shared",
+	[K_ORPHAN]		= "orphan at spine level",
+	[K_ORPHAN_NS]		= "orphan in throwaway ns",
+	[K_REAP_SET]		= "REAP_ORPHANS set",
+	[K_REAP_EPERM]		= "REAP_ORPHANS EPERM",
+	[K_ORPHAN_FINAL]	= "final orphan",
 };
 
 /*
@@ -132,6 +177,10 @@ struct stress_shared {
 	int spine_nspid[NR_LEVELS][NR_LEVELS];
 	long count[NR_KINDS];
 	struct slot slot[NR_SLOTS];
+	/* what the kernel has: the new operations need it */
+	bool autoreap, autokill, nnp, reap_orphans;
+	/* per spine level: the final sweep's orphan, its number there */
+	int final_orphan[NR_LEVELS];
 };
 
 static long opt_seconds = DEFAULT_SECONDS;
@@ -520,10 +569,25 @@ static __noreturn void spine_init(int level, int sock)
 	 * Orphans of setns() children and of nested inits come here.  The
 	 * deepest init has no child of its own, so it polls for them; the
 	 * whole spine dies with level 1 (SIGKILL from the stress) anyway.
+	 * A zombie is looked at before it is reaped: the orphan of the
+	 * final sweep must never be one (see final_orphans()).  Wait holds
+	 * tasklist_lock: an orphan released at its exit is never seen here
+	 * half-way, as a zombie.
 	 */
 	for (;;) {
-		if (waitpid(-1, NULL, __WALL) < 0 && errno == ECHILD)
-			poll(NULL, 0, 100);
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT | __WALL)) {
+			if (errno == ECHILD)
+				poll(NULL, 0, 100);
+			continue;
+		}
+		if (si.si_pid == __atomic_load_n(&sh->final_orphan[level],
+						 __ATOMIC_ACQUIRE))
+			violation("level %d: final orphan %d is a zombie of the init",
+				  level, si.si_pid);
+		waitpid(si.si_pid, NULL, __WALL);
 	}
 }
 
@@ -1647,6 +1711,640 @@ static void op_death(void)
 	reap_ok(pid, "creator of a dying namespace", true);
 }
 
+/* ---- CLONE_AUTOREAP, CLONE_PIDFD_AUTOKILL, PIDNS_REAP_ORPHANS --------- */
+
+/* Block until @pidfd has @events; 0 waits for POLLHUP: the task is reaped. */
+static void wait_pidfd(int pidfd, short events)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = events };
+	int n;
+
+	do
+		n = poll(&pfd, 1, -1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1 || !(pfd.revents & (events ? events : POLLHUP)))
+		violation("poll of a pidfd for %#x: %d, revents %#x (%s)",
+			  events, n, pfd.revents, strerror(errno));
+}
+
+/*
+ * A child that the kernel reaps (CLONE_AUTOREAP, or an orphan whose init
+ * has PIDNS_REAP_ORPHANS) is released in the same tasklist_lock section
+ * as it exits, which wait takes too: once its pidfd has said it exited
+ * (POLLIN), a wait by its parent must be ECHILD, never find a zombie.
+ */
+static void expect_reaped(int pidfd, pid_t pid, const char *what)
+{
+	pid_t w;
+
+	wait_pidfd(pidfd, POLLIN);
+	w = waitpid(pid, NULL, WNOHANG | __WALL);
+	if (w != -1 || errno != ECHILD)
+		violation("%s %d: wait after its exit returned %d (%s), want ECHILD",
+			  what, pid, w, w < 0 ? strerror(errno) : "");
+	wait_pidfd(pidfd, 0);
+}
+
+/*
+ * A CLONE_AUTOREAP child at a random level (now and then the init of a
+ * new namespace below level 0), which exits at once, after a random
+ * number of yields, or when the worker closes its pipe at a random
+ * moment.  Its parent must never see it as a zombie: waitpid(WNOHANG)
+ * finds it running (0) or gone (ECHILD), never returns it; after its
+ * exit, ECHILD.
+ */
+static void op_autoreap(void)
+{
+	int level = rnd(spine_depth + 1), how = rnd(3), spins = rnd(200);
+	int waits = rnd(8), pidfd = -1, rel[2], i;
+	struct pidns_clone_args args = {
+		.flags = CLONE_AUTOREAP | CLONE_PIDFD,
+		.pidfd = ptr_to_u64(&pidfd),
+	};
+	pid_t pid, w;
+	char b;
+
+	if (!sh->autoreap || pidns_pipe(rel))
+		return;
+	/* CLONE_NEWPID is EINVAL unless pid_for_children is our own. */
+	if (!rnd(4)) {
+		level = 0;
+		args.flags |= CLONE_NEWPID;
+	}
+	enter_level(level);
+	count(K_AUTOREAP);
+	pid = sys_clone3(&args, sizeof(args));
+	if (pid == 0) {
+		/* Plain system calls only. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(rel[1]);
+		for (i = 0; how == 1 && i < spins; i++)
+			sched_yield();
+		if (how == 2)
+			read(rel[0], &b, 1);
+		_exit(0);
+	}
+	close(rel[0]);
+	if (pid < 0) {
+		close(rel[1]);
+		if (errno != EAGAIN)
+			violation("clone3(CLONE_AUTOREAP) into level %d: %s",
+				  level, strerror(errno));
+		return;
+	}
+	for (i = 0; i < waits; i++) {
+		if (i == waits / 2) {
+			close(rel[1]);
+			rel[1] = -1;
+		}
+		w = waitpid(pid, NULL, WNOHANG | __WALL);
+		if (w == pid)
+			violation("autoreap child %d at level %d was a zombie of its parent",
+				  pid, level);
+		else if (w < 0 && errno != ECHILD)
+			violation("waitpid(%d) of an autoreap child: %s", pid,
+				  strerror(errno));
+		sched_yield();
+	}
+	if (rel[1] >= 0)
+		close(rel[1]);
+	expect_reaped(pidfd, pid, "autoreap child");
+	close(pidfd);
+}
+
+/*
+ * The autokill child, in plain system calls: it answers each byte on hold
+ * and says when it sees hold's EOF, which comes only after the last
+ * reference to its pidfd is gone and has killed it, so it must never get
+ * to say so.  With @spins >= 0 it exits by itself after as many yields.
+ */
+static __noreturn void autokill_child(const int hold[2], const int alive[2],
+				      int spins)
+{
+	char b;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close(hold[1]);
+	close(alive[0]);
+	if (spins >= 0) {
+		while (spins--)
+			sched_yield();
+		_exit(0);
+	}
+	while (read(hold[0], &b, 1) == 1)
+		write(alive[1], &b, 1);
+	write(alive[1], "L", 1);
+	_exit(0);
+}
+
+/* The autokill child is alive: it answers a byte. */
+static void autokill_ping(int hold, int alive, pid_t pid, const char *when)
+{
+	char b = 'p';
+
+	if (pidns_write_all(hold, &b, 1) != 1 ||
+	    pidns_read_all(alive, &b, 1) != 1 || b != 'p')
+		violation("autokill child %d died %s", pid, when);
+}
+
+/*
+ * A CLONE_PIDFD_AUTOKILL child at a random level (now and then with
+ * CLONE_NNP, or the init of a new namespace below level 0, which the kill
+ * reaches all the same), whose pidfd is closed at a random moment: while
+ * it waits on its pipe, now and then while a second process (which exits
+ * later) holds the pidfd too, when it must live on until that one has
+ * closed its copy; or while it exits by itself, racing the close.  It
+ * must be dead when the worker closes its pipe, and be reaped by the
+ * kernel.  Its no_new_privs is set with CLONE_NNP, else ours.
+ */
+static void op_autokill(void)
+{
+	int level = rnd(spine_depth + 1), how = rnd(3), spins = rnd(200);
+	int pidfd = -1, hold[2], alive[2], gate[2], other, i;
+	struct pidns_clone_args args = {
+		.flags = CLONE_AUTOREAP | CLONE_PIDFD | CLONE_PIDFD_AUTOKILL,
+		.pidfd = ptr_to_u64(&pidfd),
+	};
+	pid_t pid, holder = 0;
+	long long nnp;
+	char b;
+
+	if (!sh->autokill || pidns_pipe(hold))
+		return;
+	if (pidns_pipe(alive)) {
+		close(hold[0]);
+		close(hold[1]);
+		return;
+	}
+	if (sh->nnp && rnd(2))
+		args.flags |= CLONE_NNP;
+	/* CLONE_NEWPID is EINVAL unless pid_for_children is our own. */
+	if (!rnd(4)) {
+		level = 0;
+		args.flags |= CLONE_NEWPID;
+	}
+	enter_level(level);
+	count(K_AUTOKILL);
+	pid = sys_clone3(&args, sizeof(args));
+	if (pid == 0)
+		autokill_child(hold, alive, how == 1 ? spins : -1);
+	close(hold[0]);
+	close(alive[1]);
+	if (pid < 0) {
+		close(hold[1]);
+		close(alive[0]);
+		if (errno != EAGAIN)
+			violation("clone3(CLONE_PIDFD_AUTOKILL) into level %d: %s",
+				  level, strerror(errno));
+		return;
+	}
+	/*
+	 * A pidfd of its own, which does not keep the child: the same pidfs
+	 * inode, or its number was taken again once it was gone (how 1;
+	 * ESRCH, or EINVAL while it is being released).
+	 */
+	other = sys_pidfd_open(pid, 0);
+	if (other >= 0 && pidns_fd_ino(other) != pidns_fd_ino(pidfd)) {
+		close(other);
+		other = -1;
+		errno = ESRCH;
+	}
+	if (other < 0 && (how != 1 || (errno != ESRCH && errno != EINVAL)))
+		violation("pidfd_open(%d) of an autokill child: %s", pid,
+			  strerror(errno));
+	if (how != 1) {
+		autokill_ping(hold[1], alive[0], pid, "with its pidfd open");
+		nnp = pidns_status_hex(proc_fd[0], pid, "NoNewPrivs");
+		if (nnp != (args.flags & CLONE_NNP ? 1 :
+			    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)))
+			violation("autokill child %d (flags %#llx): NoNewPrivs %lld",
+				  pid, (unsigned long long)args.flags, nnp);
+	}
+	if (how == 2 && !pidns_pipe(gate)) {
+		holder = fork();
+		if (holder == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			close(gate[1]);
+			pidns_read_all(gate[0], &b, 1);
+			_exit(0);
+		}
+		close(gate[0]);
+		if (holder < 0)
+			close(gate[1]);
+	}
+	for (i = rnd(16); i > 0; i--)
+		sched_yield();
+	close(pidfd);
+	if (holder > 0) {
+		count(K_AUTOKILL_SHARED);
+		autokill_ping(hold[1], alive[0], pid,
+			      "while another process held its pidfd");
+		close(gate[1]);
+		reap_ok(holder, "holder of an autokill pidfd", false);
+	}
+	close(hold[1]);
+	if (pidns_read_all(alive[0], &b, 1) != 0)
+		violation("autokill child %d lived on after its pidfd was closed",
+			  pid);
+	close(alive[0]);
+	if (other >= 0) {
+		expect_reaped(other, pid, "autokill child");
+		close(other);
+	}
+}
+
+/* The orphan: how it ends is @way's (see make_orphan()). */
+static __noreturn void orphan_child(int level, int way, int hold, int ready,
+				    int spins)
+{
+	char b;
+
+	switch (way) {
+	case 0:
+		break;
+	case 1:
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pidns_write_all(ready, "r", 1);
+		for (;;)
+			pause();
+	case 2:
+		/* EOF once its parent was reaped, so it was adopted before. */
+		pidns_read_all(hold, &b, 1);
+		if (sys_getppid() != 1)
+			violation("orphan at level %d: parent %d, not the init",
+				  level, sys_getppid());
+		break;
+	default:
+		while (spins--)
+			sched_yield();
+	}
+	_exit(0);
+}
+
+/* The orphan's parent: it hands a pidfd of it over @sock, and exits. */
+static __noreturn void orphan_parent(int level, int way, bool final, int hold,
+				     int sock)
+{
+	int ready[2], pidfd;
+	siginfo_t si;
+	pid_t g;
+	char b;
+
+	if (pidns_pipe(ready))
+		_exit(1);
+	g = fork();
+	if (g == 0) {
+		close(sock);
+		close(ready[0]);
+		orphan_child(level, way, hold, ready[1], rnd(200));
+	}
+	if (g < 0) {
+		if (errno != EAGAIN)
+			violation("fork of an orphan at level %d: %s", level,
+				  strerror(errno));
+		_exit(0);
+	}
+	close(ready[1]);
+	if (final)
+		__atomic_store_n(&sh->final_orphan[level], g, __ATOMIC_RELEASE);
+	pidfd = sys_pidfd_open(g, 0);
+	if (pidfd < 0 || pidns_send_fd(sock, pidfd))
+		violation("pidfd of orphan %d at level %d: %s", g, level,
+			  strerror(errno));
+	if (way == 0) {
+		/* Its exit as ours: it is adopted as a zombie. */
+		if (waitid(P_PID, g, &si, WEXITED | WNOWAIT))
+			violation("waitid(WNOWAIT) of orphan %d at level %d: %s",
+				  g, level, strerror(errno));
+	} else if (way == 1) {
+		/* It dies of its parent death signal, once adopted. */
+		pidns_read_all(ready[0], &b, 1);
+	}
+	_exit(0);
+}
+
+/*
+ * Make an orphan in the caller's pid_for_children, at @level: a member C,
+ * the caller's child, forks G and exits, and G is adopted by the level's
+ * init.  G ends by @way: 0, it exits at once, and C exits once it is a
+ * zombie (adopted as one); 1, it dies of its parent death signal, SIGKILL,
+ * sent as it is adopted; 2, it exits once C was reaped, adopted before;
+ * 3, it exits after a random number of yields, racing C's exit.  With
+ * @final, C registers G for the level's init to judge (spine_init()).
+ * Returns a pidfd of G, with C reaped, or -1.
+ */
+static int make_orphan(int level, int way, bool final)
+{
+	int hold[2], sock[2], pidfd = -1;
+	pid_t c;
+
+	if (pidns_pipe(hold))
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sock)) {
+		close(hold[0]);
+		close(hold[1]);
+		return -1;
+	}
+	c = stress_fork();
+	if (c == 0) {
+		close(hold[1]);
+		close(sock[0]);
+		orphan_parent(level, way, final, hold[0], sock[1]);
+	}
+	close(hold[0]);
+	close(sock[1]);
+	if (c < 0) {
+		if (errno != EAGAIN)
+			violation("fork at level %d: %s", level,
+				  strerror(errno));
+	} else {
+		pidfd = pidns_recv_fd(sock[0]);
+		reap_ok(c, "parent of an orphan", false);
+	}
+	close(sock[0]);
+	close(hold[1]);
+	return pidfd;
+}
+
+/*
+ * An orphan at a random spine level, whose PIDNS_REAP_ORPHANS other
+ * workers flip meanwhile: released at its exit or its init's zombie,
+ * which the init reaps, it must be gone in the end.
+ */
+static void op_orphan(void)
+{
+	int level = 1 + rnd(spine_depth), pidfd;
+
+	if (!sh->reap_orphans)
+		return;
+	enter_level(level);
+	count(K_ORPHAN);
+	pidfd = make_orphan(level, rnd(4), false);
+	if (pidfd >= 0) {
+		wait_pidfd(pidfd, 0);
+		close(pidfd);
+	}
+}
+
+/*
+ * Set PIDNS_REAP_ORPHANS of namespace @nsfd (@what for messages), which
+ * nobody else changes meanwhile: GET must read exactly that.
+ */
+static void reap_orphans_set(int nsfd, bool on, const char *what)
+{
+	struct pidns_flags f = {
+		.mask = PIDNS_REAP_ORPHANS,
+		.flags = on ? PIDNS_REAP_ORPHANS : 0,
+	};
+
+	count(K_REAP_SET);
+	if (ioctl(nsfd, NS_SET_PIDNS_FLAGS, &f)) {
+		violation("NS_SET_PIDNS_FLAGS of %s: %s", what, strerror(errno));
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	if (ioctl(nsfd, NS_GET_PIDNS_FLAGS, &f) ||
+	    f.flags != (on ? PIDNS_REAP_ORPHANS : 0))
+		violation("NS_GET_PIDNS_FLAGS of %s: flags %#llx, want %#llx",
+			  what, (unsigned long long)f.flags,
+			  on ? PIDNS_REAP_ORPHANS : 0ULL);
+}
+
+/*
+ * The init I of a throwaway namespace T at @level, which judges its own
+ * waits, PIDNS_REAP_ORPHANS being set by its creator M as @ctl says: 'n'
+ * before the orphan is made, 'f' never, 'l' once the orphan is I's
+ * zombie (I asks on @req, M answers on @ctl).  I's own attempt to set it
+ * is EPERM: T is no strict ancestor of itself.  Its own child, the
+ * orphan's parent, must stay waitable whatever the mode (make_orphan()
+ * reaps it with P_PID or P_PIDFD); then "n" blocks while the orphan runs
+ * and ends in ECHILD, "f" returns the orphan's zombie, and so does "l":
+ * switching the mode on releases no zombie already there.
+ */
+static __noreturn void orphan_ns_init(int level, int ctl, int req)
+{
+	struct pidns_flags f = { .mask = PIDNS_REAP_ORPHANS };
+	int pidfd, nsfd, ret = -1, w;
+	siginfo_t si;
+	char mode, b;
+	pid_t g = 0;
+
+	if (pidns_read_all(ctl, &mode, 1) != 1)
+		_exit(0);
+	if (!rnd(4)) {
+		nsfd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		count(K_REAP_EPERM);
+		if (nsfd >= 0)
+			ret = ioctl(nsfd, NS_SET_PIDNS_FLAGS, &f);
+		if (!ret || errno != EPERM)
+			violation("NS_SET_PIDNS_FLAGS by an init on its own: %s, want EPERM",
+				  ret ? strerror(errno) : "done");
+		if (nsfd >= 0)
+			close(nsfd);
+	}
+	pidfd = make_orphan(level, rnd(4), false);
+	if (pidfd < 0)
+		_exit(0);
+	memset(&si, 0, sizeof(si));
+	if (mode == 'l') {
+		w = sys_waitid(P_PIDFD, pidfd, &si, WEXITED | WNOWAIT | __WALL,
+			       NULL);
+		if (w || !si.si_pid)
+			violation("orphan at level %d, mode off: %s, want a zombie",
+				  level, w ? strerror(errno) : "none");
+		g = si.si_pid;
+		if (pidns_write_all(req, "l", 1) != 1 ||
+		    pidns_read_all(ctl, &b, 1) != 1)
+			_exit(1);
+		memset(&si, 0, sizeof(si));
+		w = sys_waitid(P_ALL, 0, &si, WEXITED | WNOHANG | __WALL, NULL);
+		if (w || si.si_pid != g)
+			violation("zombie orphan %d at level %d, mode on since: wait: %d (%s)",
+				  g, level, si.si_pid,
+				  w ? strerror(errno) : "");
+	} else if (mode == 'n') {
+		w = sys_waitid(P_ALL, 0, &si, WEXITED | __WALL, NULL);
+		if (!w || errno != ECHILD)
+			violation("orphan at level %d, mode on: wait: %d (%s), want ECHILD",
+				  level, si.si_pid, w ? strerror(errno) : "");
+	} else {
+		w = sys_waitid(P_PIDFD, pidfd, &si, WEXITED | __WALL, NULL);
+		if (w || !si.si_pid)
+			violation("orphan at level %d, mode off: %s, want a zombie",
+				  level, w ? strerror(errno) : "none");
+	}
+	close(pidfd);
+	_exit(0);
+}
+
+/* M: make T below the caller's level @level and set its mode as above. */
+static int orphan_ns_body(int level)
+{
+	int ctl[2], req[2], nsfd;
+	char mode = "nfl"[rnd(3)], b;
+	pid_t init;
+
+	if (pidns_pipe(ctl))
+		return 1;
+	if (pidns_pipe(req))
+		return 1;
+	count(K_UNSHARE);
+	if (unshare(CLONE_NEWPID)) {
+		violation("unshare(CLONE_NEWPID) at level %d: %s", level,
+			  strerror(errno));
+		return 1;
+	}
+	init = stress_fork();
+	if (init == 0) {
+		close(ctl[1]);
+		close(req[0]);
+		orphan_ns_init(level + 1, ctl[0], req[1]);
+	}
+	close(ctl[0]);
+	close(req[1]);
+	if (init < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		violation("fork of an init at level %d: %s", level + 1,
+			  strerror(errno));
+		return 1;
+	}
+	nsfd = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		violation("pid_for_children after unshare() at level %d: %s",
+			  level, strerror(errno));
+	else
+		reap_orphans_set(nsfd, mode == 'n', "a throwaway namespace");
+	pidns_write_all(ctl[1], &mode, 1);
+	if (mode == 'l' && nsfd >= 0 && pidns_read_all(req[0], &b, 1) == 1) {
+		reap_orphans_set(nsfd, true, "a throwaway namespace");
+		pidns_write_all(ctl[1], "a", 1);
+	}
+	close(ctl[1]);
+	close(req[0]);
+	if (nsfd >= 0)
+		close(nsfd);
+	reap_ok(init, "init of a throwaway namespace", true);
+	return 0;
+}
+
+static void op_orphan_ns(void)
+{
+	/* Room below for the throwaway namespace. */
+	int level = rnd(spine_depth);
+	pid_t pid;
+
+	if (!sh->reap_orphans)
+		return;
+	enter_level(level);
+	count(K_ORPHAN_NS);
+	pid = stress_fork();
+	if (pid == 0)
+		_exit(orphan_ns_body(level));
+	if (pid < 0) {
+		if (errno != EAGAIN)
+			violation("fork into level %d: %s", level,
+				  strerror(errno));
+		return;
+	}
+	reap_ok(pid, "creator of a throwaway namespace", true);
+}
+
+/*
+ * PIDNS_REAP_ORPHANS of a spine level flipped by a process of a random
+ * level: done from a strict ancestor, EPERM from the level itself or
+ * below.  GET must list the flag as supported and show no other set,
+ * whatever the flips racing it.
+ */
+static void reap_orphans_flip(int level, int from)
+{
+	struct pidns_flags f = {
+		.mask = PIDNS_REAP_ORPHANS,
+		.flags = rnd(2) ? PIDNS_REAP_ORPHANS : 0,
+	};
+	int ret = ioctl(ns_fd[level], NS_SET_PIDNS_FLAGS, &f);
+
+	if (from < level) {
+		count(K_REAP_SET);
+		if (ret)
+			violation("NS_SET_PIDNS_FLAGS of level %d from level %d: %s",
+				  level, from, strerror(errno));
+	} else {
+		count(K_REAP_EPERM);
+		if (!ret || errno != EPERM)
+			violation("NS_SET_PIDNS_FLAGS of level %d from level %d: %s, want EPERM",
+				  level, from, ret ? strerror(errno) : "done");
+	}
+	memset(&f, 0, sizeof(f));
+	if (ioctl(ns_fd[level], NS_GET_PIDNS_FLAGS, &f) ||
+	    !(f.mask & PIDNS_REAP_ORPHANS) || (f.flags & ~PIDNS_REAP_ORPHANS))
+		violation("NS_GET_PIDNS_FLAGS of level %d: mask %#llx flags %#llx (%s)",
+			  level, (unsigned long long)f.mask,
+			  (unsigned long long)f.flags, strerror(errno));
+}
+
+static void op_reap_flip(void)
+{
+	int level = 1 + rnd(spine_depth), from = rnd(spine_depth + 1);
+	pid_t pid;
+
+	if (!sh->reap_orphans)
+		return;
+	if (!from) {
+		reap_orphans_flip(level, from);
+		return;
+	}
+	enter_level(from);
+	pid = stress_fork();
+	if (pid == 0) {
+		reap_orphans_flip(level, from);
+		_exit(0);
+	}
+	if (pid < 0) {
+		if (errno != EAGAIN)
+			violation("fork into level %d: %s", from,
+				  strerror(errno));
+		return;
+	}
+	reap_ok(pid, "member setting PIDNS_REAP_ORPHANS", true);
+}
+
+/*
+ * With the workers done: PIDNS_REAP_ORPHANS on at every spine level, then
+ * orphans of every way at every level, each registered for its level's
+ * init, which must never find it a zombie (spine_init()).  Each must be
+ * gone (POLLHUP: released, or reaped by the init after the violation)
+ * before the next, so that none is in flight unjudged.
+ */
+static void final_orphans(void)
+{
+	char what[32];
+	int level, way, pidfd;
+
+	if (!sh->reap_orphans)
+		return;
+	for (level = 1; level <= spine_depth; level++) {
+		snprintf(what, sizeof(what), "spine level %d", level);
+		reap_orphans_set(ns_fd[level], true, what);
+	}
+	for (level = 1; level <= spine_depth; level++) {
+		if (__atomic_load_n(&sh->violations, __ATOMIC_RELAXED) >=
+		    MAX_VIOLATIONS)
+			break;
+		for (way = 0; way < 4; way++) {
+			enter_level(level);
+			count(K_ORPHAN_FINAL);
+			pidfd = make_orphan(level, way, true);
+			if (pidfd < 0)
+				continue;
+			wait_pidfd(pidfd, 0);
+			close(pidfd);
+			__atomic_store_n(&sh->final_orphan[level], 0,
+					 __ATOMIC_RELEASE);
+		}
+	}
+}
+
 /* ---- workers and the whole run ---------------------------------------- */
 
 static __noreturn void worker(int id)
@@ -1658,24 +2356,34 @@ static __noreturn void worker(int id)
 	while (reserve_op()) {
 		unsigned int r = rnd(100);
 
-		if (r < 18)
+		if (r < 16)
 			op_spawn();
-		else if (r < 30)
+		else if (r < 26)
 			op_retire(&pool[rnd(POOL_SIZE)]);
-		else if (r < 42)
+		else if (r < 36)
 			op_readdir();
-		else if (r < 54)
+		else if (r < 46)
 			op_lookup();
-		else if (r < 72)
+		else if (r < 62)
 			op_inner();
-		else if (r < 80)
+		else if (r < 69)
 			op_death();
-		else if (r < 88)
+		else if (r < 76)
 			op_clone3_all_levels();
-		else if (r < 92)
+		else if (r < 79)
 			op_pid_max();
-		else if (r < 96)
+		else if (r < 82)
 			op_unique();
+		else if (r < 86)
+			op_autoreap();
+		else if (r < 89)
+			op_autokill();
+		else if (r < 92)
+			op_orphan();
+		else if (r < 95)
+			op_orphan_ns();
+		else if (r < 97)
+			op_reap_flip();
 		else
 			op_retire(&pool[rnd(POOL_SIZE)]);
 	}
@@ -1718,6 +2426,7 @@ static int stress_run(void)
 			violation("worker %d ended badly", i);
 			ret = 1;
 		}
+	final_orphans();
 	/* SIGKILL to level 1's init takes the whole spine down. */
 	kill(spine, SIGKILL);
 	if (pidns_wait_status(spine) != 128 + SIGKILL) {
@@ -1753,6 +2462,43 @@ static void dump_group(pid_t pgrp)
 	}
 }
 
+/*
+ * Does clone3() take CLONE_AUTOREAP with @flags (exit signal 0, a valid
+ * combination)?  EINVAL says no.  The probe's child exits at once.
+ */
+static bool clone3_takes(uint64_t flags)
+{
+	int pidfd = -1;
+	struct pidns_clone_args args = {
+		.flags = flags | CLONE_AUTOREAP | CLONE_PIDFD,
+		.pidfd = ptr_to_u64(&pidfd),
+	};
+	siginfo_t si;
+	pid_t pid;
+
+	pid = sys_clone3(&args, sizeof(args));
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return errno != EINVAL;
+	sys_waitid(P_PIDFD, pidfd, &si, WEXITED | __WALL, NULL);
+	close(pidfd);
+	return true;
+}
+
+/* Is there NS_GET_PIDNS_FLAGS (not ENOTTY), with PIDNS_REAP_ORPHANS? */
+static bool has_reap_orphans(void)
+{
+	struct pidns_flags f = { 0 };
+	int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return false;
+	ret = ioctl(fd, NS_GET_PIDNS_FLAGS, &f);
+	close(fd);
+	return ret ? errno != ENOTTY : !!(f.mask & PIDNS_REAP_ORPHANS);
+}
+
 TEST(stress)
 {
 	long long start = now_ns();
@@ -1771,6 +2517,16 @@ TEST(stress)
 	sh->deadline_ns = start + opt_seconds * 1000000000LL;
 	TH_LOG("%ld seconds, at most %ld operations, %d workers, pid_max %d",
 	       opt_seconds, opt_ops, NR_WORKERS, saved);
+	sh->autoreap = clone3_takes(0);
+	sh->autokill = sh->autoreap && clone3_takes(CLONE_PIDFD_AUTOKILL);
+	sh->nnp = sh->autoreap && clone3_takes(CLONE_NNP);
+	sh->reap_orphans = has_reap_orphans();
+	if (!sh->autoreap)
+		ksft_print_msg("autoreap children skipped: no CLONE_AUTOREAP\n");
+	if (!sh->autokill)
+		ksft_print_msg("autokill pidfds skipped: no CLONE_PIDFD_AUTOKILL\n");
+	if (!sh->reap_orphans)
+		ksft_print_msg("orphans skipped: no PIDNS_REAP_ORPHANS\n");
 
 	r = fork();
 	ASSERT_GE(r, 0);

@@ -1830,6 +1830,8 @@ static __noreturn void init_body(struct _test_data_autokill *self,
 			CHILD_CHECK(k >= 0);
 			pidns_wait_byte(go[0]);
 			close(k);
+			/* The kill is sent: close() returns after release. */
+			pidns_post_byte(sock);
 		}
 		/* Killed with the namespace. */
 		for (;;)
@@ -1883,6 +1885,11 @@ static void autokill_init(struct __test_metadata *_metadata,
 		expect_alive(_metadata, self);
 		expect_running(_metadata, mfd);
 		ASSERT_EQ(0, pidns_post_byte(go[1]));
+		/*
+		 * Member 2 closed its copy (a byte), or died with the init
+		 * (EOF): either way the kill is sent before the next ping.
+		 */
+		pidns_wait_byte(sv[0]);
 	}
 	expect_killed(_metadata, self, fd, init);
 	st = child_release_status(mfd);

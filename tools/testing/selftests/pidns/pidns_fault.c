@@ -1329,7 +1329,7 @@ TEST_F_TIMEOUT(fault, clone3_autoreap_depth1, 120)
 	autoreap_test(_metadata, &self->before, CLONE_AUTOREAP, 1);
 }
 
-TEST_F_TIMEOUT(fault, clone3_newpid_autokill_depth2, 120)
+TEST_F_TIMEOUT(fault, clone3_newpid_autokill_depth2, 180)
 {
 	const char *why = clone3_flags_missing(CLONE_PIDFD_AUTOKILL);
 
@@ -2096,12 +2096,12 @@ static void orphan_test(struct __test_metadata *_metadata,
 	expect_slabs_back(_metadata, before, c.what);
 }
 
-TEST_F_TIMEOUT(fault, orphan_zombie_adopted, 120)
+TEST_F_TIMEOUT(fault, orphan_zombie_adopted, 180)
 {
 	orphan_test(_metadata, &self->before, ORPHAN_ZOMBIE);
 }
 
-TEST_F_TIMEOUT(fault, orphan_exits_adopted, 120)
+TEST_F_TIMEOUT(fault, orphan_exits_adopted, 240)
 {
 	orphan_test(_metadata, &self->before, ORPHAN_EXITS);
 }

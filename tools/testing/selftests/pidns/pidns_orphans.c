@@ -292,6 +292,17 @@ static void exit_at_once(int go, void *arg)
 	_exit((int)(long)arg);
 }
 
+/*
+ * Never exit: only a signal ends it (the SIGKILL of its namespace's end).
+ * Not exit_on_go(): the init's exit closes the go pipe, and an orphan
+ * that saw the EOF could exit by itself before the kill.
+ */
+static void wait_for_kill(int go, void *arg)
+{
+	for (;;)
+		pause();
+}
+
 /* Exit 0 at a byte or EOF on the fd @arg (the test's go pipe). */
 static void exit_on_fd(int go, void *arg)
 {
@@ -1511,7 +1522,7 @@ static void exit_with_orphans(struct _test_data_reap *self)
 
 	set_reap(self, true);
 	for (int i = 0; i < 3; i++) {
-		a = make_orphan(&o[i], 0);
+		a = make_orphan_fn(&o[i], wait_for_kill, NULL, false);
 		CHILD_CHECK(take_sigchld() == a);
 		CHILD_CHECK(ask(self, REQ_RESULT, o[i].pid, 0, 0) == 0);
 	}

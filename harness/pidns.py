@@ -76,6 +76,15 @@ PACKAGES = [
     ("criu", "/usr/sbin/criu"),
     ("tini", "/usr/bin/tini"),
     ("util-linux", "/usr/bin/nsenter"),
+    # The container engines of the clients suite (README, "The clients
+    # suite"): Docker's and Kubernetes' runtime, Podman with its monitor
+    # and its --init, LXC, and systemd-nspawn.
+    ("runc", "/usr/sbin/runc"),
+    ("podman", "/usr/bin/podman"),
+    ("conmon", "/usr/bin/conmon"),
+    ("catatonit", "/usr/libexec/podman/catatonit"),
+    ("lxc", "/usr/bin/lxc-start"),
+    ("systemd-container", "/usr/bin/systemd-nspawn"),
 ]
 
 # Top-level directories of a kernel tree: a tracked file under one of these
@@ -599,10 +608,20 @@ def pidns_programs(kernel="ours"):
 # kselftest: nothing to build but the guest tools it uses.
 CLIENTS = "clients"
 CLIENTS_DIR = os.path.join(HARNESS, "guest", "clients")
-CLIENTS_PROGRAMS = ["util-linux", "tini", "crun", "criu", "noinit"]
+CLIENTS_PROGRAMS = ["util-linux", "tini", "crun", "criu", "noinit", "runc",
+                    "nspawn", "lxc", "podman"]
 CLIENTS_TIMEOUT = 600
 CLIENT_BINARIES = ["/usr/bin/crun", "/usr/sbin/criu", "/usr/bin/tini",
-                   "/usr/bin/unshare", "/usr/bin/nsenter"]
+                   "/usr/bin/unshare", "/usr/bin/nsenter",
+                   "/usr/sbin/runc",
+                   "/usr/bin/podman", "/usr/bin/conmon",
+                   "/usr/libexec/podman/catatonit",
+                   "/usr/bin/systemd-nspawn",
+                   *[f"/usr/bin/lxc-{c}" for c in
+                     ("start", "execute", "info", "attach", "stop", "wait",
+                      "ls", "destroy")],
+                   "/usr/sbin/init.lxc.static",
+                   "/usr/libexec/lxc/lxc-monitord"]
 CLIENT_TOOLS = ["initsig", "criutree", "nsspawn"]
 
 
@@ -1410,7 +1429,9 @@ def with_libraries(binary, dest):
     shared libraries ldd names and the dynamic loader, each at the path
     the loader will look for it."""
     out = subprocess.run(["ldd", binary], capture_output=True, text=True)
-    if out.returncode != 0:
+    if "not a dynamic executable" in out.stdout + out.stderr:
+        out.stdout = ""         # static (catatonit, init.lxc.static)
+    elif out.returncode != 0:
         raise PhaseError(f"ldd {binary}: {out.stderr.strip()}")
     paths = [binary]
     for line in out.stdout.splitlines():

@@ -1439,15 +1439,22 @@ static int pidfd_install_new(struct pid *pid, unsigned int flags)
  */
 static int pidfd_open_refusal(struct pid *pid, unsigned int flags)
 {
+	int err = 0;
+
 	/* A live group leader, the usual case, needs no lock. */
 	if (pid_has_task(pid, PIDTYPE_TGID))
 		return 0;
-	guard(read_lock)(&tasklist_lock);
+	/*
+	 * A plain lock and unlock, not a guard: sparse takes the guard's
+	 * early returns for an imbalance of lock contexts.
+	 */
+	read_lock(&tasklist_lock);
 	if (!pid_has_task(pid, PIDTYPE_PID))
-		return -ESRCH;
-	if (!(flags & PIDFD_THREAD) && !pid_has_task(pid, PIDTYPE_TGID))
-		return -ENOENT;
-	return 0;
+		err = -ESRCH;
+	else if (!(flags & PIDFD_THREAD) && !pid_has_task(pid, PIDTYPE_TGID))
+		err = -ENOENT;
+	read_unlock(&tasklist_lock);
+	return err;
 }
 
 /**

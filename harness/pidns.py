@@ -1453,7 +1453,21 @@ def clients_files():
     with open(os.path.join(CLIENTS_DIR, "lib"), "rb") as fh:
         entries = [(f"tests/{CLIENTS}/lib", 0o100644, fh.read())]
     entries += [build_guest_tool(t) for t in CLIENT_TOOLS]
-    return entries + debian_binaries(CLIENT_BINARIES)
+    return entries + debian_binaries(CLIENT_BINARIES) + engine_host_files()
+
+
+def engine_host_files():
+    """What the container engines want of a host beyond their binaries,
+    as an installed Debian system has it: systemd-nspawn binds
+    /etc/os-release into its containers and reads /etc/machine-id (a
+    fixed one: the guest is one machine); LXC pins a container's rootfs
+    on the empty directory its package ships."""
+    with open("/usr/lib/os-release", "rb") as fh:
+        os_release = fh.read()
+    return [("etc/os-release", 0o100644, os_release),
+            ("etc/machine-id", 0o100644,
+             b"70696e6e73677565737470696e6e7300\n"),
+            ("usr/lib/x86_64-linux-gnu/lxc/rootfs", 0o040755, b"")]
 
 
 def debian_binaries(binaries):
@@ -1657,7 +1671,8 @@ def cmd_run(args):
     setup()
     bzimage = kernel_for(args.kernel, args.config)
     initrd = initramfs("demo", [], extra=[build_guest_tool("initsig")] +
-                       debian_binaries(["/usr/bin/crun"]))
+                       debian_binaries(["/usr/bin/crun", "/usr/bin/podman",
+                                        "/usr/bin/conmon"]))
     ok = []
 
     def show(line):

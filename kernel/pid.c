@@ -864,10 +864,11 @@ void disable_pid_allocation(struct pid_namespace *ns)
 	 * attaching its child: a child is attached only if every level
 	 * of its pid is open then (attach_pid() checks it).
 	 */
-	guard(read_lock)(&tasklist_lock);
+	read_lock(&tasklist_lock);
 	xa_lock_irq(&ns->pidmap);
 	WRITE_ONCE(ns->pid_allocated, ns->pid_allocated & ~PIDNS_ADDING);
 	xa_unlock_irq(&ns->pidmap);
+	read_unlock(&tasklist_lock);
 }
 
 /**
